@@ -1,0 +1,166 @@
+/**
+ * lmech — the command line of the learning-mechanics lab.
+ *   lmech verify            every registered experiment, quick config, verdict table
+ *   lmech run <name> [...]  one experiment with any config option as a flag
+ *   lmech list              experiments and their options
+ */
+import { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { useReference, useWasm } from '../engine/backend/index.js';
+import { experiments, getExperiment } from '../experiments/registry.js';
+import { ConfigError, configFromArgs, describeOptions } from '../experiments/config.js';
+import { runExperiment, type RunOptions } from '../experiments/runner.js';
+import { FileSink } from '../reports/recorder.js';
+import { writeReport } from '../reports/write.js';
+import type { Experiment } from '../experiments/types.js';
+import type { ExperimentRecord, Verdict } from '../experiments/types.js';
+import { checksTable, table } from '../reports/table.js';
+
+interface Common { json?: boolean; out?: string; backend?: string; quiet?: boolean }
+
+async function selectBackend(name = 'wasm'): Promise<void> {
+  if (name === 'reference') { useReference(); return; }
+  if (name !== 'wasm') throw new ConfigError(`--backend: must be one of "wasm", "reference" (got ${JSON.stringify(name)})`);
+  try { await useWasm(); } catch { useReference(); }
+}
+
+/** Ctrl-C once: stop at the next step and write what was measured; twice: exit now. */
+function interruptible(): AbortController {
+  const ac = new AbortController();
+  process.on('SIGINT', () => {
+    if (ac.signal.aborted) process.exit(130);
+    process.stderr.write('\ninterrupted: finishing the current step and writing what was measured (Ctrl-C again to quit)\n');
+    ac.abort();
+  });
+  return ac;
+}
+
+function progressBar(enabled: boolean) {
+  if (!enabled || !process.stderr.isTTY) return { update: (_f: number, _l?: string) => {}, stop: () => {} };
+  const bar = new cliProgress.SingleBar({ stream: process.stderr, format: '{label} [{bar}] {percentage}% | {duration_formatted}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic);
+  let started = false;
+  return {
+    update(f: number, label = '') {
+      if (!started) { bar.start(100, 0, { label }); started = true; }
+      bar.update(Math.round(100 * f), { label });
+    },
+    stop() { if (started) bar.stop(); },
+  };
+}
+
+function jsonRecord(r: ExperimentRecord) {
+  return {
+    experiment: r.experiment, ...(r.label ? { label: r.label } : {}), config: r.config, status: r.status,
+    checks: r.checks.map((c) => ({ name: c.name, quantity: c.quantity, predicted: c.predicted, measured: c.measured, ...(c.uncertainty !== undefined ? { uncertainty: c.uncertainty } : {}), tolerance: c.tolerance, verdict: c.verdict, ...(c.note ? { note: c.note } : {}) })),
+    regime: r.regime, verdict: r.verdict, seconds: Number(r.seconds.toFixed(3)),
+  };
+}
+
+async function cmdRun(name: string, rest: string[]): Promise<number> {
+  const exp = getExperiment(name);
+  const common: Common = {};
+  const configArgs: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    if (a === '--json') common.json = true;
+    else if (a === '--quiet') common.quiet = true;
+    else if (a === '--out' || a === '--backend') { if (i + 1 >= rest.length) throw new ConfigError(`${a} needs a value`); common[a.slice(2) as 'out' | 'backend'] = rest[++i]; }
+    else if (a.startsWith('--out=') || a.startsWith('--backend=')) { const [k, v] = a.slice(2).split('='); common[k as 'out' | 'backend'] = v; }
+    else configArgs.push(a);
+  }
+  await selectBackend(common.backend);
+  const raw = configFromArgs(exp.schema, configArgs, exp.name);
+  const ac = interruptible();
+  const bar = progressBar(!common.json && !common.quiet);
+  const { record } = await runTo(exp, raw, common.out, { signal: ac.signal, progress: (f, l) => bar.update(f, l ?? exp.name) });
+  bar.stop();
+  if (common.json) process.stdout.write(JSON.stringify(jsonRecord(record)) + '\n');
+  else {
+    process.stdout.write(`${exp.title}\n${exp.strand}\n\n${checksTable([record], process.stdout.isTTY)}\n\nverdict: ${record.verdict} (status ${record.status}, ${record.seconds.toFixed(1)} s)\n`);
+    const unmet = record.regime.filter((r) => !r.ok);
+    if (unmet.length) process.stdout.write(`regime not met: ${unmet.map((r) => r.name).join('; ')}\n`);
+    if (common.out) process.stdout.write(`report: ${join(common.out, 'report.html')}\n`);
+  }
+  return record.verdict === 'falsified' ? 1 : 0;
+}
+
+/** Run with observables streamed to `dir` (when given), then write report.json and report.html there. */
+async function runTo(exp: Experiment, raw: Record<string, unknown>, dir: string | undefined, opts: RunOptions) {
+  const out = await runExperiment(exp, raw, { ...opts, sink: dir ? new FileSink(dir) : undefined });
+  if (dir) writeReport(dir, exp, out.record, out.series);
+  return out;
+}
+
+interface VerifyRow { record: ExperimentRecord; expected: Verdict; ok: boolean }
+
+async function cmdVerify(opts: Common & { only?: string }): Promise<number> {
+  await selectBackend(opts.backend);
+  const only = opts.only ? opts.only.split(',') : undefined;
+  const plan = experiments
+    .filter((e) => !only || only.includes(e.name))
+    .flatMap((e) => [
+      { exp: e, label: 'quick', config: e.quick, expect: e.expect ?? 'confirmed' as Verdict },
+      ...(e.variants ?? []).map((v) => ({ exp: e, label: v.label, config: v.config, expect: v.expect })),
+    ]);
+  if (!plan.length) throw new ConfigError(`--only: no experiment named ${opts.only}; known: ${experiments.map((e) => e.name).join(', ')}`);
+  const ac = interruptible();
+  const rows: VerifyRow[] = [];
+  const bar = progressBar(!opts.json && !opts.quiet);
+  if (opts.out) mkdirSync(opts.out, { recursive: true });
+  for (const [i, item] of plan.entries()) {
+    if (ac.signal.aborted) break;
+    const dir = opts.out ? join(opts.out, `${item.exp.name}-${i}`) : undefined;
+    const { record } = await runTo(item.exp, item.config as Record<string, unknown>, dir, {
+      label: item.label, signal: ac.signal,
+      progress: (f) => bar.update((i + f) / plan.length, `${item.exp.name} [${item.label}]`),
+    });
+    rows.push({ record, expected: item.expect, ok: record.verdict === item.expect });
+    // Written after every experiment, so an interrupted sweep keeps what it finished.
+    if (opts.out) writeFileSync(join(opts.out, 'verify.json'), JSON.stringify(rows.map((r) => ({ ...jsonRecord(r.record), expected: r.expected, ok: r.ok })), null, 2) + '\n');
+  }
+  bar.stop();
+  const allOk = rows.length === plan.length && rows.every((r) => r.ok);
+  if (opts.json) {
+    process.stdout.write(JSON.stringify({ ok: allOk, experiments: rows.map((r) => ({ ...jsonRecord(r.record), expected: r.expected, ok: r.ok })) }) + '\n');
+  } else {
+    const tty = process.stdout.isTTY;
+    process.stdout.write(checksTable(rows.map((r) => r.record), tty) + '\n\n');
+    const summary = [['experiment', 'verdict', 'expected', 'ok', 'seconds'], ...rows.map((r) => [
+      `${r.record.experiment} [${r.record.label}]`, r.record.verdict, r.expected, r.ok ? 'yes' : 'NO', r.record.seconds.toFixed(1),
+    ])];
+    process.stdout.write(table(summary, tty) + '\n\n');
+    const fals = rows.filter((r) => !r.ok).length;
+    process.stdout.write(`${rows.length - fals} passed, ${fals} failed\n`);
+    if (rows.length < plan.length) process.stdout.write(`interrupted after ${rows.length} of ${plan.length} experiments\n`);
+  }
+  return allOk ? 0 : 1;
+}
+
+function cmdList(): void {
+  for (const e of experiments) {
+    process.stdout.write(`${e.name} — ${e.title}\n  ${e.strand}\n  ${e.description}\n`);
+    for (const o of describeOptions(e.schema)) process.stdout.write(`    ${o.flag.padEnd(24)} ${String(JSON.stringify(o.default)).padEnd(22)} ${o.description}\n`);
+    process.stdout.write('\n');
+  }
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command();
+  program.name('lmech').description('learning-mechanics: theory of deep learning vs measurement, with verdicts').showHelpAfterError();
+  program.command('verify').description('run every registered experiment in a quick configuration and print the verdict table')
+    .option('--json', 'print one JSON object').option('--out <dir>', 'write reports for every experiment here')
+    .option('--only <names>', 'comma-separated experiment names').option('--backend <name>', 'wasm | reference', 'wasm').option('--quiet', 'no progress bar')
+    .action(async (o) => { process.exitCode = await cmdVerify(o); });
+  program.command('run <experiment>').description('run one experiment; any config field is a flag (see `lmech list`)')
+    .allowUnknownOption().allowExcessArguments().helpOption(false)
+    .action(async (name: string, _o: unknown, cmd: Command) => { process.exitCode = await cmdRun(name, cmd.args.slice(1)); });
+  program.command('list').description('list experiments and their options').action(() => cmdList());
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    process.stderr.write(`lmech: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 2;
+  }
+}

@@ -1,0 +1,103 @@
+import type { z } from 'zod';
+import type { Rng } from '../engine/rng.js';
+
+/**
+ * The vocabulary of a theory-vs-measurement experiment.
+ *
+ * An experiment is data, not a script: a validated config, a `run` that trains and records
+ * observables, a `predict` from theory, and a `compare` that turns the two into checks.
+ */
+
+export type Verdict = 'confirmed' | 'falsified' | 'out-of-regime';
+
+/** How a measured value is compared with the prediction. */
+export type Tolerance =
+  | { kind: 'abs'; value: number }      // |measured − predicted| ≤ value
+  | { kind: 'rel'; value: number }      // |measured − predicted| ≤ value·|predicted|
+  | { kind: 'equal' }                   // exact match (orderings, labels)
+  | { kind: 'range'; lo: number; hi: number }; // lo ≤ measured ≤ hi
+
+export interface Check {
+  name: string;
+  /** What is being compared, in words a reader of the paper recognises. */
+  quantity: string;
+  predicted: number | string | number[];
+  measured: number | string | number[];
+  /** One standard error (or a stated bound) on the measurement, when one exists. */
+  uncertainty?: number;
+  tolerance: Tolerance;
+  verdict: Verdict;
+  /** Why a check is out of regime, or how to read it. */
+  note?: string;
+}
+
+/** A condition the theory assumes; if it fails, checks that depend on it are out of regime. */
+export interface RegimeCondition {
+  name: string;
+  value: number;
+  limit: number;
+  /** 'max': value must be ≤ limit; 'min': value must be ≥ limit. */
+  bound: 'max' | 'min';
+  ok: boolean;
+}
+
+export type RunStatus = 'ok' | 'diverged' | 'interrupted';
+
+export interface RunContext {
+  rng: Rng;
+  /** Report progress in [0, 1] (the CLI draws a bar from it). */
+  progress(fraction: number, label?: string): void;
+  /** Append one row of observables; rows are written to disk as they arrive. */
+  record(series: string, row: Record<string, number | string>): void;
+  /** Set when the user interrupts (Ctrl-C); long loops poll it and stop early. */
+  signal: AbortSignal;
+}
+
+/** A plot in a report: a declarative spec, rendered by the report layer. */
+export interface PlotSpec {
+  title: string;
+  caption?: string;
+  kind: 'lines' | 'heatmap' | 'scatter';
+  series: string;            // which recorded series feeds the plot
+  x: string;
+  y: string;
+  z?: string;                // heatmap value
+  stroke?: string;           // column that splits lines into groups
+  dashed?: string;           // column whose truthy rows are drawn dashed (theory overlays)
+  xType?: 'linear' | 'log';
+  yType?: 'linear' | 'log';
+  facet?: string;
+  rules?: { y: number; label?: string }[];
+}
+
+export interface Experiment<C = any, R = any, P = any> {
+  name: string;
+  title: string;
+  /** Paper section / strand, e.g. "§2.1 solvable settings: deep linear networks". */
+  strand: string;
+  description: string;
+  schema: z.ZodType<C>;
+  /** Overrides used by `lmech verify` so the whole table runs in seconds. */
+  quick: Partial<C>;
+  /** Verdict that `lmech verify` expects (default: confirmed). */
+  expect?: Verdict;
+  /** Further quick configurations verify runs, each with its own expectation. */
+  variants?: { label: string; config: Partial<C>; expect: Verdict }[];
+  predict(config: C): P;
+  run(config: C, ctx: RunContext, prediction: P): Promise<R> | R;
+  compare(config: C, result: R, prediction: P): { checks: Check[]; regime: RegimeCondition[]; status: RunStatus; note?: string };
+  plots?(config: C): PlotSpec[];
+}
+
+export interface ExperimentRecord {
+  experiment: string;
+  label?: string;
+  config: Record<string, unknown>;
+  seed: number;
+  status: RunStatus;
+  regime: RegimeCondition[];
+  checks: Check[];
+  verdict: Verdict;
+  note?: string;
+  seconds: number;
+}
