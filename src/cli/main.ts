@@ -17,6 +17,7 @@ import { writeReport } from '../reports/write.js';
 import type { Experiment } from '../experiments/types.js';
 import type { ExperimentRecord, Verdict } from '../experiments/types.js';
 import { checksTable, table } from '../reports/table.js';
+import { commands } from './commands/index.js';
 
 interface Common { json?: boolean; out?: string; backend?: string; quiet?: boolean }
 
@@ -157,6 +158,7 @@ export async function main(argv: string[]): Promise<void> {
     .allowUnknownOption().allowExcessArguments().helpOption(false)
     .action(async (name: string, _o: unknown, cmd: Command) => { process.exitCode = await cmdRun(name, cmd.args.slice(1)); });
   program.command('list').description('list experiments and their options').action(() => cmdList());
+  for (const register of commands) register(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {

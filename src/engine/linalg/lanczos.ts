@@ -160,6 +160,7 @@ export function lanczos(
   let nextCheck = k;
   let lastBeta = 0;
   let prevWanted: number[] | null = null; // wanted Ritz values at the last invariant subspace
+  let blockStart = 0; // first index of the current Krylov block (after the last restart)
   for (;;) {
     Q.push(q);
     const j = Q.length - 1;
@@ -194,7 +195,17 @@ export function lanczos(
       if (m >= k) {
         const idx = wantedIndices(m, k, which);
         const floor = 8 * EPS * scale;
-        const ok = idx.every((i) => Math.abs(b * last[i]) <= Math.max(tol * Math.abs(values[i]), floor));
+        const good = (theta: number, res: number) => res <= Math.max(tol * Math.abs(theta), floor);
+        let ok = idx.every((i) => good(values[i], Math.abs(b * last[i])));
+        if (ok && !breakdown && blockStart > 0) {
+          // After a restart the earlier blocks' pairs are exact and so always look converged;
+          // the new block must also have settled its extreme Ritz value(s) on the wanted side,
+          // which are the first to converge and can only move outwards as the block grows.
+          const blk = tridiagonalEigenEnds(alpha.slice(blockStart), beta.slice(blockStart, m - 1));
+          const mb = m - blockStart;
+          const sides = which === 'largest' ? [mb - 1] : which === 'smallest' ? [0] : [0, mb - 1];
+          ok = sides.every((i) => good(blk.values[i], Math.abs(b * blk.last[i])));
+        }
         if (ok && breakdown) {
           // The Ritz pairs of an invariant subspace are exact, but further copies of an
           // eigenvalue outside it are invisible to this Krylov space. So keep exploring the
@@ -217,6 +228,7 @@ export function lanczos(
         break;
       }
       beta.push(0);
+      blockStart = m;
       q = r;
     } else {
       beta.push(b);
