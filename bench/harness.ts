@@ -66,7 +66,7 @@ export function time(fn: () => unknown, opts: TimeOptions = {}): Timing {
     samples.push(dt);
     total += dt;
   }
-  return { best: Math.min(...samples), median: median(samples), runs: samples.length };
+  return { best: samples.reduce((m, x) => (x < m ? x : m), Infinity), median: median(samples), runs: samples.length };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -284,7 +284,7 @@ export function targetsLine(targets: readonly Target[]): string {
   const parts = targets.map((t) => {
     const st = targetStatus(t);
     const measured = t.measured === undefined ? '' : ` (measured ${fmt(t.measured)} ${t.unit})`;
-    return `${t.label} ${t.op === '>=' ? '≥' : '≤'} ${fmt(t.threshold)} ${t.unit}: **${st}**${measured}`;
+    return `${t.label} ${t.op === '>=' ? '≥' : '≤'} ${t.threshold} ${t.unit}: **${st}**${measured}`;
   });
   return `**Targets:** ${parts.join('; ')}.`;
 }

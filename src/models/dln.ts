@@ -37,11 +37,13 @@ export function initAligned(widths: number[], scale: number, U: Mat, V: Mat, rng
   for (let l = 1; l < L; l++) frames.push(randomOrthogonal(widths[l], rng.split(`frame${l}`)));
   frames.push(U);
   const layers: Mat[] = [];
+  // Only the r = min_l d_l modes that pass every layer get strength s₀; giving a wide layer
+  // more nonzero directions than its neighbours would break the balance W_{l+1}ᵀW_{l+1} = W_lW_lᵀ.
+  const r = Math.min(...widths);
   for (let l = 1; l <= L; l++) {
     const dOut = widths[l], dIn = widths[l - 1];
     const Rout = frames[l], Rin = frames[l - 1];
     const W = mat(dOut, dIn);
-    const r = Math.min(dOut, dIn);
     for (let i = 0; i < dOut; i++)
       for (let j = 0; j < dIn; j++) {
         let s = 0;

@@ -27,7 +27,7 @@ export function plotElement(spec: PlotSpec, rows: Row[], document: Document, wid
     return Plot.plot({
       ...common,
       padding: 0.05,
-      color: { scheme: 'blues', domain: [0, 1], legend: true, label: spec.z },
+      color: { scheme: 'blues', domain: [0, 1], label: spec.z }, // no ramp legend: it needs a canvas, which the Node DOM lacks; cells carry their values as text
       x: { label: spec.x }, y: { label: spec.y },
       fx: spec.facet ? { label: null } : undefined,
       marks: [

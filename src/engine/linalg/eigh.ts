@@ -155,31 +155,35 @@ export function tridiagonalQR(
       tried = m;
       mu = pool[nearestUnused(pool, used!, mu)];
     }
-    // Implicit QR step: the first rotation is that of the shifted QR step; the rest chase the
-    // bulge (at (k−1, k+1)) down and out of the block (GVL Alg. 8.3.2).
-    let x = d[l] - mu;
-    let z = e[l];
+    // Implicit QR step (GVL Alg. 8.3.2): the first rotation is that of the shifted QR step on
+    // the first column of T − μI; the rest chase the bulge down and out of the block. It is
+    // written in the EISPACK tql form (the mirror image of the implicit QL step, Parlett §8.11):
+    // each rotation moves an amount p from one diagonal entry to the next, so the diagonal is
+    // updated by corrections and its sum is conserved. Recomputing d[k] as c²a + 2csf + s²g
+    // instead lets rounding errors build up over the O(n) sweeps each entry goes through.
+    let g = d[l] - mu;
+    let c = 1, s = 1, p = 0;
     for (let k = l; k < m; k++) {
-      let c = 1, s = 0;
-      const r = Math.hypot(x, z);
+      const f = s * e[k], bb = c * e[k];
+      const r = Math.hypot(g, f);
       if (r !== 0) {
-        c = x / r;
-        s = z / r;
+        c = g / r;
+        s = f / r;
+      } else {
+        c = 1;
+        s = 0;
       }
       if (k > l) e[k - 1] = r;
-      const a = d[k], g = d[k + 1], f = e[k];
-      const cc = c * c, ss = s * s, c2s = 2 * c * s * f;
-      d[k] = cc * a + c2s + ss * g;
-      d[k + 1] = ss * a - c2s + cc * g;
-      e[k] = c * s * (g - a) + (cc - ss) * f;
-      if (k < m - 1) {
-        x = e[k];
-        z = s * e[k + 1];
-        e[k + 1] *= c;
-      }
+      g = d[k] - p;
+      const t = (d[k + 1] - g) * s + 2 * c * bb;
+      p = s * t;
+      d[k] = g + p;
+      g = c * t - bb;
       cs[k] = c;
       sn[k] = s;
     }
+    d[m] -= p;
+    e[m - 1] = g;
     if (V !== null) applyRotations(V, vrows, n, l, m, cs, sn);
   }
 }

@@ -1,0 +1,10 @@
+/**
+ * Every benchmark section, in the order they run and appear in BENCHMARKS.md.
+ * A new section: add its file under bench/sections/ and one line here.
+ */
+import type { BenchSection } from '../harness.js';
+import { engineSection } from './engine.js';
+
+export const sections: readonly BenchSection[] = [
+  engineSection,
+];
