@@ -113,3 +113,25 @@ describe('dln experiment end to end', () => {
     expect(a.series.get('modes')).toEqual(b.series.get('modes'));
   });
 });
+
+describe('dln with a general Σ_yx and across backends', () => {
+  it('a rectangular target map is learned mode by mode (its singular values from our SVD)', async () => {
+    const { record } = await runExperiment(dlnExperiment, { target: [[3, 1, 0], [0, 2, 0]], depth: 2, init: 0.01, lr: 0.01, hidden: 4, conservation: false });
+    expect(record.verdict).toBe('confirmed');
+    expect(record.checks.filter((c) => c.name.includes('half-learning'))).toHaveLength(2);
+  });
+
+  it('reference and wasm backends give the same measurements to rounding', async () => {
+    const { useWasm, useReference } = await import('../src/engine/backend/index.js');
+    const cfg = { depth: 3, init: 0.2, lr: 0.002, hidden: 8, flow: false, conservation: false, steps: 1500 };
+    useReference();
+    const a = await runExperiment(dlnExperiment, cfg);
+    await useWasm();
+    const b = await runExperiment(dlnExperiment, cfg);
+    useReference();
+    const ma = a.series.get('modes')!.filter((r) => r.method === 'gd').map((r) => r.u as number);
+    const mb = b.series.get('modes')!.filter((r) => r.method === 'gd').map((r) => r.u as number);
+    expect(ma.length).toBe(mb.length);
+    for (let i = 0; i < ma.length; i++) expect(Math.abs(ma[i] - mb[i])).toBeLessThan(1e-9 * (1 + Math.abs(ma[i])));
+  });
+});

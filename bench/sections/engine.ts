@@ -220,7 +220,7 @@ async function run(ctx: BenchContext): Promise<SectionResult> {
     name: 'HVP cost / gradient cost',
     ours: multiple,
     unit: '× grad',
-    note: 'theory: ≈ 2–4× a gradient (Pearlmutter 1994; one extra forward/backward over the recorded backward pass); no numpy equivalent, so no ratio',
+    note: 'theory: an exact HVP costs ≈ 2–4× a gradient (Pearlmutter 1994); no numpy equivalent, so no ratio',
   });
   // 4. eigh
   for (const e of eig) {

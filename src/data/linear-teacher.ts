@@ -4,7 +4,7 @@
  * and the only data statistic that enters the dynamics is Σ_yx = T (paper §2.1).
  */
 import type { Rng } from '../engine/rng.js';
-import { type Mat, mat, eigh, matmul, transpose, randomOrthogonal } from '../engine/linalg/index.js';
+import { type Mat, mat, eigh, matmul, transpose, randomOrthogonal, svd } from '../engine/linalg/index.js';
 
 export interface LinearTeacher {
   /** n × d_in inputs with XᵀX/n = I. */
@@ -64,4 +64,40 @@ export function linearTeacher(opts: { lambdas: number[]; dIn: number; dOut: numb
   const X = whitenedInputs(opts.samples, opts.dIn, opts.rng.split('inputs'));
   const Y = matmul(X, transpose(T));
   return { X, Y, T, U, V, lambdas: opts.lambdas.slice() };
+}
+
+/**
+ * Extend k orthonormal columns (n × k) to a full orthonormal basis of R^n: the remaining columns
+ * are random vectors, Gram–Schmidt'ed twice against everything before them.
+ */
+export function completeBasis(Q: Mat, rng: Rng): Mat {
+  const n = Q.rows, k = Q.cols;
+  const B = mat(n, n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) B.data[i * n + j] = Q.data[i * k + j];
+  for (let j = k; j < n; j++) {
+    const v = rng.normals(n);
+    for (let pass = 0; pass < 2; pass++)
+      for (let c = 0; c < j; c++) {
+        let d = 0;
+        for (let i = 0; i < n; i++) d += B.data[i * n + c] * v[i];
+        for (let i = 0; i < n; i++) v[i] -= d * B.data[i * n + c];
+      }
+    const norm = Math.hypot(...v);
+    for (let i = 0; i < n; i++) B.data[i * n + j] = v[i] / norm;
+  }
+  return B;
+}
+
+/** Teacher for an arbitrary input–output correlation Σ_yx = T (d_out × d_in), given as rows. */
+export function linearTeacherFromMap(rows: number[][], samples: number, rng: Rng): LinearTeacher {
+  const dOut = rows.length, dIn = rows[0]?.length ?? 0;
+  if (!dOut || !dIn || rows.some((r) => r.length !== dIn)) throw new RangeError(`--target: must be a non-empty rectangular matrix (rows of equal length)`);
+  const T = mat(dOut, dIn, rows.flat());
+  const { U, S, V } = svd(T);
+  const X = whitenedInputs(Math.max(samples, dIn), dIn, rng.split('inputs'));
+  return {
+    X, Y: matmul(X, transpose(T)), T,
+    U: completeBasis(U, rng.split('U')), V: completeBasis(V, rng.split('V')),
+    lambdas: Array.from(S),
+  };
 }

@@ -80,9 +80,15 @@ export function configFromArgs(schema: z.ZodType, args: string[], experiment: st
       if (i + 1 >= args.length) throw new ConfigError(`${experiment}: --${name} needs a value`);
       value = args[++i];
     }
-    out[key] = kind === 'number' ? toNumber(value) : kind === 'array' ? value.split(',').map((v) => toNumber(v.trim())) : value;
+    out[key] = kind === 'number' ? toNumber(value)
+      : kind === 'array' ? (value.trim().startsWith('[') ? parseJson(value, name, experiment) : value.split(',').map((v) => toNumber(v.trim())))
+      : value;
   }
   return out;
+}
+
+function parseJson(value: string, name: string, experiment: string): unknown {
+  try { return JSON.parse(value); } catch { throw new ConfigError(`${experiment}: --${name}: not valid JSON: ${value}`); }
 }
 
 const toNumber = (v: string) => (v.trim() === '' || Number.isNaN(Number(v)) ? v : Number(v));

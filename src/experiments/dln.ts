@@ -14,7 +14,7 @@ import { tensor, type Tensor } from '../engine/tensor.js';
 import { mseLoss, scale } from '../engine/ops.js';
 import { flatLoss, flatten } from '../engine/params.js';
 import { type Mat } from '../engine/linalg/index.js';
-import { linearTeacher, type LinearTeacher } from '../data/linear-teacher.js';
+import { linearTeacher, linearTeacherFromMap, type LinearTeacher } from '../data/linear-teacher.js';
 import { dlnForward, endToEnd, initAligned, initRandom, layersFromTheta, matsToTensors } from '../models/dln.js';
 import { modeStrengths, singularValues } from '../observables/modes.js';
 import { layerAlignments } from '../observables/alignment.js';
@@ -27,13 +27,15 @@ import { gradientFlow } from '../training/flow.js';
 import type { Objective, TrainResult } from '../training/objective.js';
 import { recordSchedule } from '../training/schedule.js';
 import type { Check, Experiment, PlotSpec, RegimeCondition, RunContext } from './types.js';
-import { divergedChecks, exactCheck, numericCheck, regimeCondition } from './verdict.js';
+import { divergedChecks, exactCheck, fmt, numericCheck, regimeCondition } from './verdict.js';
 
 export const dlnSchema = z.object({
   depth: z.number().int().min(1).max(8).default(3).describe('number of weight matrices L'),
   hidden: z.number().int().min(1).max(256).default(6).describe('width of each hidden layer'),
   singularValues: z.array(z.number().min(0).max(100)).min(1).max(32).default([6, 4, 3, 2, 1, 0.5])
     .describe('target singular values λ (also sets input/output dimension)'),
+  target: z.array(z.array(z.number().min(-1000).max(1000))).min(1).max(32).optional()
+    .describe('any Σ_yx = T as JSON rows, e.g. [[2,0],[0,1]]; overrides singular-values'),
   rotate: z.boolean().default(false).describe('random target singular vectors (else T is diagonal)'),
   init: z.number().gt(0).max(10).default(0.1).describe('per-layer init scale s₀ (aligned: every layer singular value)'),
   initScheme: z.enum(['aligned', 'random']).default('aligned').describe('task-aligned balanced init, or Gaussian N(0, s₀²/fan_in)'),
@@ -57,10 +59,12 @@ interface Setup {
 }
 
 function setup(c: DlnConfig): Setup {
-  const d = c.singularValues.length;
   const rng = new Rng(c.seed);
-  const teacher = linearTeacher({ lambdas: c.singularValues, dIn: d, dOut: d, samples: Math.max(c.samples, d), rotate: c.rotate, rng: rng.split('data') });
-  const widths = [d, ...Array(c.depth - 1).fill(c.hidden), d];
+  const teacher = c.target
+    ? linearTeacherFromMap(c.target, c.samples, rng.split('data'))
+    : linearTeacher({ lambdas: c.singularValues, dIn: c.singularValues.length, dOut: c.singularValues.length, samples: Math.max(c.samples, c.singularValues.length), rotate: c.rotate, rng: rng.split('data') });
+  const d = teacher.X.cols;
+  const widths = [d, ...Array(c.depth - 1).fill(c.hidden), teacher.T.rows];
   const layers0 = c.initScheme === 'aligned'
     ? initAligned(widths, c.init, teacher.U, teacher.V, rng.split('init'))
     : initRandom(widths, c.init, rng.split('init'));
@@ -69,7 +73,8 @@ function setup(c: DlnConfig): Setup {
   for (let mu = 0; mu < modes; mu++) {
     if (c.initScheme === 'aligned') u0.push(Math.pow(c.init, c.depth));
     else if (c.depth === 2) {
-      const u = Array.from({ length: d }, (_, i) => teacher.U.data[i * d + mu]);
+      const dOut = teacher.U.rows;
+      const u = Array.from({ length: dOut }, (_, i) => teacher.U.data[i * dOut + mu]);
       const v = Array.from({ length: d }, (_, i) => teacher.V.data[i * d + mu]);
       u0.push(effectiveInitialStrength2(layers0[0], layers0[1], u, v));
     } else {
@@ -94,7 +99,8 @@ export interface DlnPrediction {
 
 export function predictDln(c: DlnConfig): DlnPrediction {
   const s = setup(c);
-  const lambdas = c.singularValues.slice(0, s.modes);
+  const lambdas = s.teacher.lambdas.slice(0, s.modes);
+  while (lambdas.length < s.modes) lambdas.push(0);
   const tau = lambdas.map((l, i) => halfLearningTime(l, s.u0[i], c.depth));
   const order = learningOrder(lambdas.map((lambda, i) => ({ lambda, u0: s.u0[i] })), c.depth);
   let tEnd = 0;
@@ -158,7 +164,7 @@ function tracer(c: DlnConfig, s: Setup, p: DlnPrediction, method: 'gd' | 'flow',
       ctx.record('loss', { method, t, loss });
       if (method === 'gd') {
         const sv = singularValues(endToEnd(layers));
-        sv.forEach((v, i) => ctx.record('singular', { t, index: i + 1, sigma: v }));
+        sv.forEach((v, i) => ctx.record('singular', { method: 'gd', t, index: i + 1, sigma: v }));
       }
     }
     prevU.set(u);
@@ -212,10 +218,12 @@ async function runDln(c: DlnConfig, ctx: RunContext, p: DlnPrediction): Promise<
   const sched = recordSchedule(p.steps);
   const times = [...sched].sort((a, b) => a - b).map((k) => k * c.lr);
   const uTheory = p.lambdas.map((l, i) => modeTrajectory(l, p.u0[i], c.depth, times));
-  const floor = 0.5 * c.singularValues.slice(s.modes).reduce((a, x) => a + x * x, 0);
+  const floor = 0.5 * s.teacher.lambdas.slice(s.modes).reduce((a, x) => a + x * x, 0);
   times.forEach((t, j) => {
     uTheory.forEach((u, i) => ctx.record('modes', { method: 'theory', t, mode: i + 1, lambda: p.lambdas[i], u: u[j] }));
     ctx.record('loss', { method: 'theory', t, loss: modeLoss(p.lambdas, uTheory.map((u) => u[j]), floor) });
+    // Aligned modes: the singular values of W_L⋯W_1 are the |u_μ| in decreasing order.
+    uTheory.map((u) => Math.abs(u[j])).sort((a, b) => b - a).forEach((v, i) => ctx.record('singular', { method: 'theory', t, index: i + 1, sigma: v }));
   });
 
   const gdTimes = Float64Array.from({ length: p.steps + 1 }, (_, k) => k * c.lr);
@@ -320,7 +328,7 @@ function compareDln(c: DlnConfig, r: DlnResult, p: DlnPrediction) {
   const learnable = p.lambdas.map((l, i) => i).filter((i) => p.lambdas[i] > 0 && p.u0[i] < p.lambdas[i] / 2);
   for (const i of learnable) {
     checks.push(numericCheck({
-      name: `mode ${i + 1} (λ=${p.lambdas[i]}) half-learning time`,
+      name: `mode ${i + 1} (λ=${fmt(p.lambdas[i])}) half-learning time`,
       quantity: 'τ: time at which u_μ = λ/2 (GD, t = η·step)',
       predicted: p.tau[i], measured: r.gd.trace.crossings[i], uncertainty: c.lr,
       tolerance: { kind: 'rel', value: c.trajectoryTolerance }, regime: gdRegime,
@@ -369,7 +377,7 @@ function dlnPlots(): PlotSpec[] {
   return [
     { title: 'Mode strengths u_μ(t) = u*_μᵀ W_L⋯W_1 v*_μ', caption: 'Solid: GD (and RK4 gradient flow); dashed: Saxe theory (eq. 2). Time t = η·step.', kind: 'lines', series: 'modes', x: 't', y: 'u', stroke: 'mode', dashed: 'method', xType: 'log' },
     { title: 'Loss ½‖T − W_L⋯W_1‖²', caption: 'Staircase on a log-time axis; dashed: theory ½Σ(λ_μ − u_μ)².', kind: 'lines', series: 'loss', x: 't', y: 'loss', stroke: 'method', dashed: 'method', xType: 'log', yType: 'log' },
-    { title: 'Singular values of the end-to-end map (GD)', kind: 'lines', series: 'singular', x: 't', y: 'sigma', stroke: 'index', xType: 'log' },
+    { title: 'Singular values of the end-to-end map W_L⋯W_1', caption: 'Solid: GD; dashed: theory (the sorted |u_μ(t)| of eq. 2).', kind: 'lines', series: 'singular', x: 't', y: 'sigma', stroke: 'index', dashed: 'method', xType: 'log' },
     { title: 'Alignment of singular vectors at the end of training', caption: '|⟨v_i(W_{l+1}), u_j(W_l)⟩| between adjacent layers, and of the outer layers with the target frames.', kind: 'heatmap', series: 'alignment', x: 'j', y: 'i', z: 'overlap', facet: 'pair' },
     { title: 'Conservation-law drift vs learning rate', caption: 'GD drift should fall like η (slope 1); gradient flow (η → 0) conserves G_l.', kind: 'scatter', series: 'conservation', x: 'lr', y: 'drift', stroke: 'method', xType: 'log', yType: 'log' },
   ];

@@ -1,0 +1,589 @@
+/**
+ * The live page: pick a registered experiment, set its options (controls built from its zod
+ * schema), run it in a Web Worker on the WebAssembly backend, watch its plots fill in, and read
+ * the verdict with its checks and regime conditions. The whole state lives in the URL
+ * (`?experiment=dln&depth=3&init=0.1&lr=0.002&…&autorun=1`), so a view can be shared.
+ *
+ * Imports only browser-safe modules (no node: builtins): the registry, config helpers, and the
+ * Observable Plot renderer.
+ */
+import type { z } from 'zod';
+import { experiments } from '../src/experiments/registry.js';
+import { ConfigError, describeOptions, fieldKind, parseConfig } from '../src/experiments/config.js';
+import type { Check, Experiment, ExperimentRecord, PlotSpec, RegimeCondition, Tolerance } from '../src/experiments/types.js';
+import type { Row } from '../src/experiments/runner.js';
+import { plotElement } from '../src/reports/plots.js';
+import type { FromWorker, ToWorker } from './worker.js';
+
+// ───────────────────────────── controls from the schema ─────────────────────────────
+
+/**
+ * Curated slider ranges for options whose natural scale is logarithmic. An experiment's field
+ * with one of these names gets a log slider over [min, max] ∩ its schema bounds.
+ */
+const LOG_HINTS: Record<string, { min: number; max: number }> = {
+  lr: { min: 1e-4, max: 1 },
+  learningRate: { min: 1e-4, max: 1 },
+  init: { min: 1e-3, max: 10 },
+  initScale: { min: 1e-3, max: 10 },
+  alpha: { min: 1e-3, max: 1e3 },
+  scale: { min: 1e-3, max: 1e3 },
+  weightDecay: { min: 1e-6, max: 1 },
+  ridge: { min: 1e-8, max: 1 },
+  noise: { min: 1e-4, max: 10 },
+  temperature: { min: 1e-3, max: 1e3 },
+};
+
+type Kind = 'number' | 'boolean' | 'array' | 'string' | 'enum';
+
+interface Field {
+  key: string;
+  kind: Kind;
+  description: string;
+  /** Default value as it appears in the URL. */
+  defaultText: string;
+  int: boolean;
+  min: number;
+  max: number;
+  minInclusive: boolean;
+  options: string[];
+  /** How the control looks: a slider (linear or log over `values`), a box, a checkbox, a menu. */
+  control: 'slider' | 'log-slider' | 'box' | 'checkbox' | 'select';
+  /** For sliders: the positions' values, ascending. */
+  values: number[];
+}
+
+interface ZodDefLike { type?: string; innerType?: unknown; checks?: { _zod: { def: { check: string; value?: number; inclusive?: boolean; format?: string } } }[]; entries?: Record<string, string> }
+
+function unwrap(field: z.ZodType): ZodDefLike {
+  let f = field as unknown as { _zod: { def: ZodDefLike } };
+  for (let guard = 0; guard < 8; guard++) {
+    const def = f._zod.def;
+    if (def.type === 'default' || def.type === 'optional' || def.type === 'nullable' || def.type === 'prefault') { f = def.innerType as typeof f; continue; }
+    return def;
+  }
+  return f._zod.def;
+}
+
+/** Round to `digits` significant figures, dropping float noise (0.1·3 → 0.3). */
+const sig = (v: number, digits = 3) => (v === 0 || !Number.isFinite(v) ? v : Number(v.toPrecision(digits)));
+
+/** Log-spaced "nice" values (1, 1.5, 2, 3, 5, 7 × 10ᵏ) in [lo, hi], ends included. */
+function logValues(lo: number, hi: number, int: boolean): number[] {
+  const mantissas = [1, 1.5, 2, 3, 5, 7];
+  const out = new Set<number>([lo]);
+  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+    for (const m of mantissas) {
+      const v = sig(m * 10 ** e, 6);
+      if (v >= lo && v <= hi) out.add(int ? Math.round(v) : v);
+    }
+  }
+  out.add(hi);
+  return [...out].sort((a, b) => a - b);
+}
+
+function linearValues(lo: number, hi: number, int: boolean, minInclusive: boolean): number[] {
+  if (int) {
+    const vs: number[] = [];
+    for (let v = Math.ceil(minInclusive ? lo : lo + 1); v <= hi; v++) vs.push(v);
+    return vs;
+  }
+  const raw = (hi - lo) / 100;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw) ?? raw;
+  const vs: number[] = [];
+  for (let i = minInclusive ? 0 : 1; lo + i * step <= hi + step * 1e-9; i++) vs.push(sig(lo + i * step, 8));
+  return vs;
+}
+
+function describeFields(schema: z.ZodType): Field[] {
+  const shape = (schema as unknown as { shape: Record<string, z.ZodType> }).shape ?? {};
+  const opts = describeOptions(schema);
+  return Object.entries(shape).map(([key, f], i) => {
+    const def = unwrap(f);
+    const base = fieldKind(f);
+    const kind: Kind = def.type === 'enum' ? 'enum' : base;
+    let min = -Infinity, max = Infinity, minInclusive = true, int = false;
+    for (const c of def.checks ?? []) {
+      const d = c._zod.def;
+      if (d.check === 'greater_than' && d.value !== undefined) { min = d.value; minInclusive = d.inclusive !== false; }
+      if (d.check === 'less_than' && d.value !== undefined) max = d.value;
+      if (d.check === 'number_format' && (d.format === 'safeint' || d.format === 'int32')) int = true;
+    }
+    const field: Field = {
+      key, kind, int, min, max, minInclusive,
+      description: opts[i]?.description ?? '',
+      defaultText: toText(opts[i]?.default),
+      options: kind === 'enum' ? Object.values(def.entries ?? {}) : [],
+      control: kind === 'boolean' ? 'checkbox' : kind === 'enum' ? 'select' : 'box',
+      values: [],
+    };
+    if (kind === 'number') {
+      const hint = LOG_HINTS[key];
+      if (hint) {
+        const lo = Math.max(hint.min, min > 0 ? min : 0), hi = Math.min(hint.max, max);
+        if (lo > 0 && hi > lo) { field.control = 'log-slider'; field.values = logValues(lo, hi, int); }
+      } else if (Number.isFinite(min) && Number.isFinite(max) && max > min) {
+        if (min > 0 && max / min >= 1000) { field.control = 'log-slider'; field.values = logValues(min, max, int); }
+        else if (!int || max - min <= 1000) { field.control = 'slider'; field.values = linearValues(min, max, int, minInclusive); }
+      }
+    }
+    return field;
+  });
+}
+
+function toText(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  if (Array.isArray(v)) return v.map((x) => toText(x)).join(',');
+  if (typeof v === 'number') return String(v);
+  return String(v);
+}
+
+/** Turn the URL's text back into typed values; unparseable input stays text so zod names it. */
+function fromText(field: Field | undefined, text: string): unknown {
+  const num = (s: string) => (s.trim() === '' || Number.isNaN(Number(s)) ? s : Number(s));
+  if (!field) return num(text);
+  switch (field.kind) {
+    case 'number': return num(text);
+    case 'boolean': return text === 'true' || text === '1' ? true : text === 'false' || text === '0' ? false : text;
+    case 'array': return text.trim() === '' ? [] : text.split(',').map((s) => num(s.trim()));
+    default: return text;
+  }
+}
+
+// ───────────────────────────── state and URL ─────────────────────────────
+
+interface State {
+  experiment: Experiment;
+  fields: Field[];
+  /** Every option's value as text, keyed by schema key (plus any unknown keys from the URL). */
+  values: Record<string, string>;
+  autorun: boolean;
+}
+
+const RESERVED = new Set(['experiment', 'autorun']);
+
+function stateFromUrl(search: string): { state: State; problem?: string } {
+  const params = new URLSearchParams(search);
+  const name = params.get('experiment') ?? experiments[0].name;
+  const found = experiments.find((e) => e.name === name);
+  const experiment = found ?? experiments[0];
+  const fields = describeFields(experiment.schema);
+  const values: Record<string, string> = {};
+  for (const f of fields) values[f.key] = f.defaultText;
+  for (const [k, v] of params) {
+    if (RESERVED.has(k)) continue;
+    const key = k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()); // accept kebab-case too
+    values[key] = v;
+  }
+  const autorun = ['1', 'true', 'yes'].includes(params.get('autorun') ?? '');
+  const problem = found ? undefined : `unknown experiment "${name}"; known: ${experiments.map((e) => e.name).join(', ')}`;
+  return { state: { experiment, fields, values, autorun }, problem };
+}
+
+function urlFor(s: State): string {
+  const enc = (v: string) => encodeURIComponent(v).replace(/%2C/gi, ',');
+  const parts = [`experiment=${enc(s.experiment.name)}`];
+  for (const [k, v] of Object.entries(s.values)) parts.push(`${enc(k)}=${enc(v)}`);
+  if (s.autorun) parts.push('autorun=1');
+  return `?${parts.join('&')}`;
+}
+
+function rawConfig(s: State): Record<string, unknown> {
+  const byKey = new Map(s.fields.map((f) => [f.key, f]));
+  return Object.fromEntries(Object.entries(s.values).map(([k, v]) => [k, fromText(byKey.get(k), v)]));
+}
+
+/** Validate the current controls; a ConfigError's message is shown on the page. */
+function validate(s: State): { config?: Record<string, unknown>; error?: string } {
+  try {
+    return { config: parseConfig(s.experiment.schema, rawConfig(s), s.experiment.name) as Record<string, unknown> };
+  } catch (e) {
+    return { error: e instanceof ConfigError ? e.message : `${(e as Error).name}: ${(e as Error).message}` };
+  }
+}
+
+// ───────────────────────────── DOM helpers ─────────────────────────────
+
+const $ = <T extends HTMLElement = HTMLElement>(sel: string) => document.querySelector(sel) as T;
+
+function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string | boolean | undefined> = {}, ...children: (Node | string | null | undefined)[]): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === false) continue;
+    if (k === 'text') el.textContent = String(v);
+    else el.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children) if (c !== null && c !== undefined) el.append(c);
+  return el;
+}
+
+function fmt(v: unknown): string {
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) return String(v);
+    if (v === 0) return '0';
+    const a = Math.abs(v);
+    return a >= 1e-3 && a < 1e5 ? String(sig(v, 4)) : v.toExponential(2);
+  }
+  if (Array.isArray(v)) return `[${v.map(fmt).join(', ')}]`;
+  return String(v);
+}
+
+function fmtTolerance(t: Tolerance): string {
+  switch (t.kind) {
+    case 'abs': return `± ${fmt(t.value)}`;
+    case 'rel': return `± ${fmt(100 * t.value)} %`;
+    case 'equal': return 'exact';
+    case 'range': return `[${fmt(t.lo)}, ${fmt(t.hi)}]`;
+  }
+}
+
+const badge = (verdict: string) => h('span', { class: `badge ${verdict}`, text: verdict });
+
+// ───────────────────────────── the page ─────────────────────────────
+
+let state: State;
+let worker: Worker;
+let backendName = '…';
+let runId = 0;
+let running: { id: number; config: Record<string, unknown>; experiment: Experiment; t0: number; stopFlag?: Int32Array; stopTimer?: number } | null = null;
+let series = new Map<string, Row[]>();
+let specs: PlotSpec[] = [];
+let dirty = new Set<string>();
+let renderTimer: number | undefined;
+let lastRender = 0;
+let lastRunUrl = '';
+const RENDER_MS = 300;
+
+function startWorker() {
+  worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+  worker.onmessage = (ev: MessageEvent<FromWorker>) => onWorker(ev.data);
+  worker.onerror = (ev) => { showError(`worker error: ${ev.message || 'failed to load'}`); finishRun(); };
+}
+
+function post(m: ToWorker) {
+  worker.postMessage(m);
+}
+
+function onWorker(m: FromWorker) {
+  if (m.type === 'ready') {
+    backendName = m.backend;
+    const b = $('#backend');
+    b.textContent = m.backend;
+    b.dataset.backend = m.backend;
+    return;
+  }
+  if (!running || m.id !== running.id) {
+    if (m.type === 'error' && m.id === -1) showError(m.message);
+    return;
+  }
+  if (m.type === 'rows') {
+    for (const [s, rows] of Object.entries(m.rows)) {
+      let all = series.get(s);
+      if (!all) series.set(s, (all = []));
+      for (const r of rows) all.push(r);
+      dirty.add(s);
+    }
+    setProgress(m.progress, m.label);
+    scheduleRender();
+  } else if (m.type === 'done') {
+    const record = m.record as ExperimentRecord;
+    setProgress(1);
+    renderPlots(true);
+    showResult(record, m.seconds);
+    finishRun();
+  } else if (m.type === 'error') {
+    renderPlots(true);
+    showError(m.name === 'ConfigError' ? m.message : `${m.name}: ${m.message}`);
+    $('#verdict').textContent = 'error';
+    $('#verdict').className = 'badge error';
+    $('#verdict').dataset.state = 'error';
+    finishRun();
+  }
+}
+
+function finishRun() {
+  if (running?.stopTimer) clearTimeout(running.stopTimer);
+  running = null;
+  $('#run').removeAttribute('disabled');
+  $('#stop').setAttribute('disabled', '');
+  $('#status').dataset.running = 'false';
+  refreshValidity();
+}
+
+function setProgress(f: number, label?: string) {
+  const bar = $<HTMLProgressElement>('#progress');
+  bar.value = f;
+  const secs = running ? ((performance.now() - running.t0) / 1000).toFixed(1) : '';
+  $('#progress-label').textContent = `${Math.round(100 * f)} %${label ? ` · ${label}` : ''}${secs ? ` · ${secs} s` : ''}`;
+}
+
+function scheduleRender() {
+  if (renderTimer !== undefined) return;
+  const wait = Math.max(0, RENDER_MS - (performance.now() - lastRender));
+  renderTimer = window.setTimeout(() => { renderTimer = undefined; renderPlots(false); }, wait);
+}
+
+function setupPlots(exp: Experiment, config: Record<string, unknown>) {
+  specs = exp.plots ? exp.plots(config) : [];
+  const box = $('#plots');
+  box.replaceChildren();
+  specs.forEach((spec, i) => {
+    const wide = spec.kind === 'heatmap' || spec.facet !== undefined;
+    box.append(h('figure', { class: `plot${wide ? ' wide' : ''}`, 'data-series': spec.series, 'data-index': String(i) },
+      h('figcaption', {}, h('h3', { text: spec.title }), spec.caption ? h('p', { class: 'caption', text: spec.caption }) : null),
+      h('div', { class: 'plot-body' }, h('p', { class: 'empty', text: 'waiting for data…' }))));
+  });
+}
+
+function renderPlots(all: boolean) {
+  if (renderTimer !== undefined) { clearTimeout(renderTimer); renderTimer = undefined; }
+  lastRender = performance.now();
+  specs.forEach((spec, i) => {
+    if (!all && !dirty.has(spec.series)) return;
+    const fig = document.querySelector<HTMLElement>(`#plots figure[data-index="${i}"]`);
+    if (!fig) return;
+    const body = fig.querySelector('.plot-body')!;
+    const width = Math.max(280, Math.floor(body.clientWidth || fig.clientWidth || 600));
+    let el: Element | null = null;
+    try {
+      el = plotElement(spec, series.get(spec.series) ?? [], document, width);
+    } catch (e) {
+      el = h('p', { class: 'empty', text: `could not draw: ${(e as Error).message}` });
+    }
+    body.replaceChildren(el ?? h('p', { class: 'empty', text: running ? 'waiting for data…' : 'no data recorded' }));
+  });
+  dirty = new Set();
+}
+
+function showResult(record: ExperimentRecord, seconds: number) {
+  const v = $('#verdict');
+  v.textContent = record.verdict;
+  v.className = `badge ${record.verdict}`;
+  v.dataset.state = 'done';
+  $('#run-status').textContent = `status ${record.status} · ${record.checks.length} checks · ${seconds.toFixed(1)} s on ${backendName}`;
+  $('#note').textContent = record.note ?? '';
+  renderChecks(record.checks);
+  renderRegime(record.regime);
+  $('#results').hidden = false;
+}
+
+function renderChecks(checks: Check[]) {
+  const tbody = $('#checks tbody');
+  tbody.replaceChildren(...checks.map((c) => h('tr', { class: c.verdict },
+    h('td', {}, h('div', { class: 'check-name', text: c.name }), h('div', { class: 'quantity', text: c.quantity })),
+    h('td', { class: 'num', text: fmt(c.predicted) }),
+    h('td', { class: 'num', text: `${fmt(c.measured)}${c.uncertainty !== undefined ? ` ± ${fmt(c.uncertainty)}` : ''}` }),
+    h('td', { class: 'num', text: fmtTolerance(c.tolerance) }),
+    h('td', {}, badge(c.verdict)),
+    h('td', { class: 'note', text: c.note ?? '' }))));
+}
+
+function renderRegime(regime: RegimeCondition[]) {
+  const tbody = $('#regime tbody');
+  if (!regime.length) { tbody.replaceChildren(h('tr', {}, h('td', { colspan: '3', class: 'empty', text: 'no regime conditions' }))); return; }
+  tbody.replaceChildren(...regime.map((r) => h('tr', { class: r.ok ? 'ok' : 'failed' },
+    h('td', { text: r.name }),
+    h('td', { class: 'num', text: `${fmt(r.value)} ${r.bound === 'max' ? '≤' : '≥'} ${fmt(r.limit)}` }),
+    h('td', {}, h('span', { class: `badge ${r.ok ? 'confirmed' : 'out-of-regime'}`, text: r.ok ? 'holds' : 'violated' })))));
+}
+
+function clearResult(label = '—') {
+  const v = $('#verdict');
+  v.textContent = label;
+  v.className = 'badge idle';
+  v.dataset.state = label === 'running' ? 'running' : 'idle';
+  $('#run-status').textContent = '';
+  $('#note').textContent = '';
+  $('#results').hidden = true;
+  $('#stale').hidden = true;
+}
+
+function showError(msg: string | undefined) {
+  const box = $('#error');
+  box.textContent = msg ?? '';
+  box.hidden = !msg;
+}
+
+/** Re-validate after any control change: error box, Run button, stale marker, URL. */
+function refreshValidity() {
+  const { error } = validate(state);
+  showError(error);
+  if (error || running) $('#run').setAttribute('disabled', '');
+  else $('#run').removeAttribute('disabled');
+  const url = urlFor(state);
+  history.replaceState(null, '', url);
+  $('#stale').hidden = !lastRunUrl || stripAutorun(url) === stripAutorun(lastRunUrl) || $('#results').hidden;
+}
+
+const stripAutorun = (u: string) => u.replace(/&autorun=1$/, '');
+
+function run() {
+  if (running) return;
+  const { config, error } = validate(state);
+  if (!config) { showError(error); return; }
+  const id = ++runId;
+  series = new Map();
+  dirty = new Set();
+  setupPlots(state.experiment, config);
+  clearResult('running');
+  const sab = globalThis.crossOriginIsolated && typeof SharedArrayBuffer !== 'undefined' ? new SharedArrayBuffer(4) : undefined;
+  running = { id, config, experiment: state.experiment, t0: performance.now(), stopFlag: sab ? new Int32Array(sab) : undefined };
+  lastRunUrl = urlFor(state);
+  $('#run').setAttribute('disabled', '');
+  $('#stop').removeAttribute('disabled');
+  $('#status').dataset.running = 'true';
+  setProgress(0, 'starting');
+  post({ type: 'run', id, experiment: state.experiment.name, config: rawConfig(state), stopFlag: sab });
+}
+
+function stop() {
+  if (!running) return;
+  const r = running;
+  if (r.stopFlag) Atomics.store(r.stopFlag, 0, 1);
+  post({ type: 'stop', id: r.id });
+  $('#progress-label').textContent += ' · stopping…';
+  // A synchronous training loop can't hear the message; if it doesn't wind down, end the worker.
+  r.stopTimer = window.setTimeout(() => {
+    if (running?.id !== r.id) return;
+    worker.terminate();
+    startWorker();
+    renderPlots(true);
+    const v = $('#verdict');
+    v.textContent = 'stopped';
+    v.className = 'badge idle';
+    v.dataset.state = 'stopped';
+    $('#run-status').textContent = 'stopped before the end; no verdict';
+    finishRun();
+  }, r.stopFlag ? 3000 : 800);
+}
+
+// ───────────────────────────── controls ─────────────────────────────
+
+function nearestIndex(values: number[], v: number): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (Math.abs(values[i] - v) < Math.abs(values[best] - v)) best = i;
+  return best;
+}
+
+function nearestLogIndex(values: number[], v: number): number {
+  if (!(v > 0)) return 0;
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (Math.abs(Math.log(values[i] / v)) < Math.abs(Math.log(values[best] / v))) best = i;
+  return best;
+}
+
+function buildControl(f: Field): HTMLElement {
+  const id = `opt-${f.key}`;
+  const text = state.values[f.key] ?? f.defaultText;
+  const set = (v: string) => { state.values[f.key] = v; refreshValidity(); };
+  const label = h('label', { for: id, class: 'opt-name', text: f.key });
+  const desc = h('div', { class: 'opt-desc', text: f.description });
+  const row = h('div', { class: `opt ${f.control}`, 'data-key': f.key, title: f.description });
+
+  if (f.control === 'checkbox') {
+    const box = h('input', { type: 'checkbox', id, name: f.key });
+    box.checked = text === 'true' || text === '1';
+    box.addEventListener('change', () => set(String(box.checked)));
+    row.append(h('div', { class: 'opt-head' }, box, label), desc);
+    return row;
+  }
+  if (f.control === 'select') {
+    const sel = h('select', { id, name: f.key }, ...f.options.map((o) => h('option', { value: o, text: o })));
+    if (!f.options.includes(text)) sel.append(h('option', { value: text, text: `${text} (invalid)` }));
+    sel.value = text;
+    sel.addEventListener('change', () => set(sel.value));
+    row.append(h('div', { class: 'opt-head' }, label, sel), desc);
+    return row;
+  }
+  const box = h('input', { type: 'text', class: 'opt-value', name: `${f.key}-value`, 'aria-label': `${f.key} value`, spellcheck: 'false' });
+  box.value = text;
+  if (f.control === 'slider' || f.control === 'log-slider') {
+    const log = f.control === 'log-slider';
+    const slider = h('input', { type: 'range', id, name: f.key, min: '0', max: String(f.values.length - 1), step: '1' });
+    const place = (t: string) => {
+      const v = Number(t);
+      slider.value = String(Number.isFinite(v) ? (log ? nearestLogIndex(f.values, v) : nearestIndex(f.values, v)) : 0);
+    };
+    place(text);
+    slider.addEventListener('input', () => {
+      const v = f.values[Number(slider.value)];
+      box.value = String(v);
+      set(box.value);
+    });
+    box.addEventListener('change', () => { place(box.value.trim()); set(box.value.trim()); });
+    const range = h('div', { class: 'range-ends' },
+      h('span', { text: fmt(f.values[0]) }), h('span', { class: 'scale', text: log ? 'log scale' : '' }), h('span', { text: fmt(f.values[f.values.length - 1]) }));
+    row.append(h('div', { class: 'opt-head' }, label, box), slider, range, desc);
+    return row;
+  }
+  box.id = id;
+  box.name = f.key;
+  if (f.kind === 'array') box.setAttribute('placeholder', 'comma-separated');
+  box.addEventListener('change', () => set(box.value.trim()));
+  row.append(h('div', { class: 'opt-head' }, label, box), desc);
+  return row;
+}
+
+function buildForm() {
+  const exp = state.experiment;
+  $<HTMLSelectElement>('#experiment').value = exp.name;
+  $('#exp-title').textContent = exp.title;
+  $('#exp-strand').textContent = exp.strand;
+  $('#exp-desc').textContent = exp.description;
+  const known = new Set(state.fields.map((f) => f.key));
+  const controls = state.fields.map(buildControl);
+  const extra = Object.keys(state.values).filter((k) => !known.has(k));
+  if (extra.length) {
+    controls.push(h('div', { class: 'opt unknown' }, h('div', { class: 'opt-desc', text: `from the URL, not options of ${exp.name}: ${extra.join(', ')}` }),
+      h('button', { type: 'button', id: 'drop-unknown', text: 'remove them' })));
+  }
+  $('#controls').replaceChildren(...controls);
+  document.querySelector('#drop-unknown')?.addEventListener('click', () => {
+    for (const k of extra) delete state.values[k];
+    buildForm();
+    refreshValidity();
+  });
+  $<HTMLInputElement>('#autorun').checked = state.autorun;
+}
+
+function selectExperiment(name: string) {
+  const exp = experiments.find((e) => e.name === name) ?? experiments[0];
+  const fields = describeFields(exp.schema);
+  state = { experiment: exp, fields, values: Object.fromEntries(fields.map((f) => [f.key, f.defaultText])), autorun: state.autorun };
+  buildForm();
+  refreshValidity();
+  series = new Map();
+  setupPlots(exp, validate(state).config ?? {});
+  clearResult();
+}
+
+function init() {
+  const sel = $<HTMLSelectElement>('#experiment');
+  sel.replaceChildren(...experiments.map((e) => h('option', { value: e.name, text: `${e.name} — ${e.title}` })));
+  const { state: s, problem } = stateFromUrl(location.search);
+  state = s;
+  buildForm();
+  refreshValidity();
+  if (problem) showError(problem);
+  const { config } = validate(state);
+  try { setupPlots(state.experiment, config ?? {}); } catch { specs = []; }
+  clearResult();
+
+  sel.addEventListener('change', () => { if (!running) selectExperiment(sel.value); else sel.value = state.experiment.name; });
+  $('#run').addEventListener('click', run);
+  $('#stop').addEventListener('click', stop);
+  $('#reset').addEventListener('click', () => { if (!running) selectExperiment(state.experiment.name); });
+  $<HTMLInputElement>('#autorun').addEventListener('change', (ev) => { state.autorun = (ev.target as HTMLInputElement).checked; refreshValidity(); });
+  $('#copy').addEventListener('click', async () => {
+    try { await navigator.clipboard.writeText(location.href); $('#copy').textContent = 'copied'; } catch { $('#copy').textContent = 'copy failed'; }
+    setTimeout(() => { $('#copy').textContent = 'copy link'; }, 1500);
+  });
+  let resizeTimer: number | undefined;
+  window.addEventListener('resize', () => { clearTimeout(resizeTimer); resizeTimer = window.setTimeout(() => renderPlots(true), 200); });
+
+  startWorker();
+  if (state.autorun && !problem && config) run();
+}
+
+init();
