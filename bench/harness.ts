@@ -322,7 +322,9 @@ export interface MachineInfo {
   node: string;
   os: string;
   numpy: string;
+  /** os.loadavg() when the run started and when it ended. */
   loadavg?: readonly number[];
+  loadavgEnd?: readonly number[];
 }
 
 export function renderHeader(m: MachineInfo, date: string, command: string, extra: readonly string[] = []): string {
@@ -336,7 +338,14 @@ export function renderHeader(m: MachineInfo, date: string, command: string, extr
     `- **Date:** ${date}`,
     `- **Command:** \`${command}\``,
   ];
-  if (m.loadavg) lines.push(`- **Load average at start (1/5/15 min):** ${m.loadavg.map((x) => x.toFixed(2)).join(' / ')}`);
+  const la = (l: readonly number[]) => l.map((x) => x.toFixed(2)).join(' / ');
+  if (m.loadavg) {
+    lines.push(`- **Load average (1/5/15 min):** ${la(m.loadavg)} at start${m.loadavgEnd ? `, ${la(m.loadavgEnd)} at end` : ''}`);
+    const peak = Math.max(m.loadavg[0], m.loadavgEnd?.[0] ?? 0);
+    if (peak >= m.cores / 2) {
+      lines.push(`- **Warning:** the machine was busy during this run (1-min load up to ${peak.toFixed(2)} on ${m.cores} cores): other processes competed for the CPU, so our figures and numpy's may both understate what an idle machine gives.`);
+    }
+  }
   for (const e of extra) lines.push(`- ${e}`);
   return lines.join('\n');
 }

@@ -110,6 +110,7 @@ async function main(): Promise<void> {
     }
   }
 
+  machine.loadavgEnd = os.loadavg();
   for (const r of reports) console.log(`\n${renderSection(r)}\n`);
 
   const outFile = args.out ? path.resolve(args.out) : path.join(repoRoot(), 'BENCHMARKS.md');

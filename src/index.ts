@@ -18,3 +18,21 @@ export { runExperiment } from './experiments/runner.js';
 export { parseConfig, ConfigError } from './experiments/config.js';
 export type { Check, Verdict, Experiment, ExperimentRecord, RegimeCondition, Tolerance, PlotSpec } from './experiments/types.js';
 export { renderHtml } from './reports/html.js';
+export * as hessian from './observables/hessian.js';
+export * as stabilityTheory from './theory/stability.js';
+export { saveCheckpoint, loadCheckpoint, encodeCheckpoint, decodeCheckpoint, loadDataset, parseDataset, CheckpointError } from './io/checkpoint.js';
+export type { Checkpoint, CheckpointManifest, Dataset, LossKind } from './io/checkpoint.js';
+// Kernel-limit calculators (issue 3A): analytic NNGP/NTK, KRR and linearized dynamics, eigenlearning.
+export * as kernels from './theory/kernels.js';
+export { analyticKernel, dotProductKernel, fullyConnected } from './theory/kernels.js';
+export type { FullyConnectedSpec, KernelPair, KernelLayer } from './theory/kernels.js';
+export { kernelRidge, krrCoefficients, krrSolve, krrPredict, linearizedDynamics } from './theory/kernel-regression.js';
+export { solveKappa, eigenlearning, learningCurve, kernelSpectrum, powerLawSpectrum } from './theory/eigenlearning.js';
+export type { Spectrum, EigenlearningResult } from './theory/eigenlearning.js';
+export { sampleSphere, sphereSpectrum, zonalHarmonic, gegenbauer, harmonicMultiplicity } from './data/sphere.js';
+export { parseNpy, toNpy, readMatrix, parseJsonMatrix, parseCsvMatrix } from './io/npy.js';
+// Lazy vs rich (issue 3B): two-layer (α/m)Σa_i ReLU(w_iᵀx) student, feature-learning observables, residual-decay law.
+export * as twoLayer from './models/two-layer.js';
+export * as lazyRichTheory from './theory/lazy-rich.js';
+export * as residualDecay from './theory/linearized.js';
+export { relativeChange, kernelTargetAlignment, angularConcentration, concentrationStdError, logLogFit } from './observables/feature-learning.js';

@@ -46,3 +46,16 @@ describe('verdicts', () => {
     expect(overallVerdict([exactCheck({ name: 'o', quantity: 'q', predicted: [1, 2], measured: [2, 1] })])).toBe('falsified');
   });
 });
+
+describe('unfinished runs', () => {
+  it('an interrupted run is out of regime even if a partial check disagrees', async () => {
+    const { unfinished } = await import('../src/experiments/verdict.js');
+    const f = numericCheck({ name: 'x', quantity: 'q', predicted: 1, measured: 2, tolerance: { kind: 'abs', value: 0.1 } });
+    expect(overallVerdict([f], 'interrupted')).toBe('out-of-regime');
+    const u = unfinished([f], 'interrupted');
+    expect(u[0].verdict).toBe('out-of-regime');
+    expect(u[0].measured).toBe(2);
+    expect(u[0].note).toMatch(/interrupted before completion/);
+    expect(unfinished([f], 'ok')[0].verdict).toBe('falsified');
+  });
+});

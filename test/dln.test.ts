@@ -102,6 +102,7 @@ describe('dln experiment end to end', () => {
       sink: { record: () => { if (++rows === 400) ac.abort(); }, close: () => {} },
     });
     expect(out.record.status).toBe('interrupted');
+    expect(out.record.verdict).toBe('out-of-regime');
     expect(rows).toBeGreaterThanOrEqual(400);
   });
 

@@ -321,6 +321,23 @@ describe('svd', () => {
     expect(b.S[24]).toBeLessThan(1e-14 * b.S[0]);
   });
 
+  it('chases zeros off the diagonal of a bidiagonal matrix (first, middle, last)', () => {
+    for (const rows of [
+      [[1, 2, 0, 0, 0, 0], [0, 3, 4, 0, 0, 0], [0, 0, 0, 5, 0, 0], [0, 0, 0, 6, 7, 0], [0, 0, 0, 0, 8, 9], [0, 0, 0, 0, 0, 0]],
+      [[0, 2, 0], [0, 3, 4], [0, 0, 5]],
+      [[1, 2, 0], [0, 3, 4], [0, 0, 0]],
+    ]) {
+      const A = fromRows(rows);
+      const { U, S, V } = svd(A);
+      expect(svdResidual(A, U, S, V)).toBeLessThan(1e-15);
+      expect(orthError(U)).toBeLessThan(1e-15);
+      expect(orthError(V)).toBeLessThan(1e-15);
+      expect(S[S.length - 1]).toBe(0);
+      // Σσ² = ‖A‖_F².
+      expect(S.reduce((s, x) => s + x * x, 0)).toBeCloseTo(frobenius(A) ** 2, 12);
+    }
+  });
+
   it('handles 1×1, 2×2, diagonal and zero input', () => {
     const one = svd(fromRows([[-3]]));
     expect(Array.from(one.S)).toEqual([3]);

@@ -40,8 +40,12 @@ interface Field {
   key: string;
   kind: Kind;
   description: string;
-  /** Default value as it appears in the URL. */
+  /** Default value as it appears in the URL ('' for an optional field with no default). */
   defaultText: string;
+  /** No default: left out of the config (and the URL) while its text is empty. */
+  optional: boolean;
+  /** An array of arrays: written as JSON (`[[2,0],[0,1]]`) rather than comma-separated. */
+  nested: boolean;
   int: boolean;
   min: number;
   max: number;
@@ -53,7 +57,7 @@ interface Field {
   values: number[];
 }
 
-interface ZodDefLike { type?: string; innerType?: unknown; checks?: { _zod: { def: { check: string; value?: number; inclusive?: boolean; format?: string } } }[]; entries?: Record<string, string> }
+interface ZodDefLike { type?: string; innerType?: unknown; element?: unknown; checks?: { _zod: { def: { check: string; value?: number; inclusive?: boolean; format?: string } } }[]; entries?: Record<string, string> }
 
 function unwrap(field: z.ZodType): ZodDefLike {
   let f = field as unknown as { _zod: { def: ZodDefLike } };
@@ -110,8 +114,10 @@ function describeFields(schema: z.ZodType): Field[] {
       if (d.check === 'less_than' && d.value !== undefined) max = d.value;
       if (d.check === 'number_format' && (d.format === 'safeint' || d.format === 'int32')) int = true;
     }
+    const nested = kind === 'array' && (def.element as { _zod?: { def: { type?: string } } } | undefined)?._zod?.def.type === 'array';
     const field: Field = {
-      key, kind, int, min, max, minInclusive,
+      key, kind, int, min, max, minInclusive, nested,
+      optional: opts[i]?.default === undefined,
       description: opts[i]?.description ?? '',
       defaultText: toText(opts[i]?.default),
       options: kind === 'enum' ? Object.values(def.entries ?? {}) : [],
@@ -120,12 +126,18 @@ function describeFields(schema: z.ZodType): Field[] {
     };
     if (kind === 'number') {
       const hint = LOG_HINTS[key];
+      const d = typeof opts[i]?.default === 'number' ? (opts[i].default as number) : NaN;
       if (hint) {
-        const lo = Math.max(hint.min, min > 0 ? min : 0), hi = Math.min(hint.max, max);
+        // The curated range, stretched to keep the default well inside, within the schema's bounds.
+        const lo = Math.max(d > 0 ? Math.min(hint.min, d / 100) : hint.min, min > 0 ? min : 0);
+        const hi = Math.min(d > 0 ? Math.max(hint.max, 10 * d) : hint.max, max);
         if (lo > 0 && hi > lo) { field.control = 'log-slider'; field.values = logValues(lo, hi, int); }
       } else if (Number.isFinite(min) && Number.isFinite(max) && max > min) {
-        if (min > 0 && max / min >= 1000) { field.control = 'log-slider'; field.values = logValues(min, max, int); }
-        else if (!int || max - min <= 1000) { field.control = 'slider'; field.values = linearValues(min, max, int, minInclusive); }
+        if (min > 0 && max / min >= 100) { field.control = 'log-slider'; field.values = logValues(min, max, int); }
+        else if (min === 0 && !minInclusive && d > 0 && d < max / 20) {
+          // Positive-only with a default near the bottom (a tolerance, a small scale): log.
+          field.control = 'log-slider'; field.values = logValues(sig(Math.min(d / 100, max / 1000)), max, int);
+        } else if (!int || max - min <= 1000) { field.control = 'slider'; field.values = linearValues(min, max, int, minInclusive); }
       }
     }
     return field;
@@ -134,8 +146,7 @@ function describeFields(schema: z.ZodType): Field[] {
 
 function toText(v: unknown): string {
   if (v === undefined || v === null) return '';
-  if (Array.isArray(v)) return v.map((x) => toText(x)).join(',');
-  if (typeof v === 'number') return String(v);
+  if (Array.isArray(v)) return v.some(Array.isArray) ? JSON.stringify(v) : v.map((x) => toText(x)).join(',');
   return String(v);
 }
 
@@ -146,7 +157,11 @@ function fromText(field: Field | undefined, text: string): unknown {
   switch (field.kind) {
     case 'number': return num(text);
     case 'boolean': return text === 'true' || text === '1' ? true : text === 'false' || text === '0' ? false : text;
-    case 'array': return text.trim() === '' ? [] : text.split(',').map((s) => num(s.trim()));
+    case 'array': {
+      const t = text.trim();
+      if (t.startsWith('[')) { try { return JSON.parse(t) as unknown; } catch { return t; } }
+      return t === '' ? [] : t.split(',').map((s) => num(s.trim()));
+    }
     default: return text;
   }
 }
@@ -182,16 +197,19 @@ function stateFromUrl(search: string): { state: State; problem?: string } {
 }
 
 function urlFor(s: State): string {
-  const enc = (v: string) => encodeURIComponent(v).replace(/%2C/gi, ',');
+  const enc = (v: string) => encodeURIComponent(v).replace(/%2C/gi, ',').replace(/%5B/gi, '[').replace(/%5D/gi, ']');
   const parts = [`experiment=${enc(s.experiment.name)}`];
-  for (const [k, v] of Object.entries(s.values)) parts.push(`${enc(k)}=${enc(v)}`);
+  const optional = new Set(s.fields.filter((f) => f.optional).map((f) => f.key));
+  for (const [k, v] of Object.entries(s.values)) if (!(v === '' && optional.has(k))) parts.push(`${enc(k)}=${enc(v)}`);
   if (s.autorun) parts.push('autorun=1');
   return `?${parts.join('&')}`;
 }
 
 function rawConfig(s: State): Record<string, unknown> {
   const byKey = new Map(s.fields.map((f) => [f.key, f]));
-  return Object.fromEntries(Object.entries(s.values).map(([k, v]) => [k, fromText(byKey.get(k), v)]));
+  return Object.fromEntries(Object.entries(s.values)
+    .filter(([k, v]) => !(v.trim() === '' && byKey.get(k)?.optional))
+    .map(([k, v]) => [k, fromText(byKey.get(k), v)]));
 }
 
 /** Validate the current controls; a ConfigError's message is shown on the page. */
@@ -223,7 +241,7 @@ function fmt(v: unknown): string {
     if (!Number.isFinite(v)) return String(v);
     if (v === 0) return '0';
     const a = Math.abs(v);
-    return a >= 1e-3 && a < 1e5 ? String(sig(v, 4)) : v.toExponential(2);
+    return a >= 1e-3 && a < 1e5 ? String(sig(v, 4)) : v.toExponential(2).replace(/\.?0+e/, 'e').replace('e+', 'e');
   }
   if (Array.isArray(v)) return `[${v.map(fmt).join(', ')}]`;
   return String(v);
@@ -253,12 +271,19 @@ let dirty = new Set<string>();
 let renderTimer: number | undefined;
 let lastRender = 0;
 let lastRunUrl = '';
+/** An error from the last run (a RangeError from predict, a worker failure); cleared by the next edit or run. */
+let runError: string | undefined;
 const RENDER_MS = 300;
+const IDLE = 'no data yet: press Run';
 
 function startWorker() {
   worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
   worker.onmessage = (ev: MessageEvent<FromWorker>) => onWorker(ev.data);
-  worker.onerror = (ev) => { showError(`worker error: ${ev.message || 'failed to load'}`); finishRun(); };
+  worker.onerror = (ev) => {
+    ev.preventDefault();
+    if (running) failRun(`worker error: ${ev.message || 'failed to load'}`);
+    else { runError = `worker error: ${ev.message || 'failed to load'}`; refreshValidity(); }
+  };
 }
 
 function post(m: ToWorker) {
@@ -274,7 +299,7 @@ function onWorker(m: FromWorker) {
     return;
   }
   if (!running || m.id !== running.id) {
-    if (m.type === 'error' && m.id === -1) showError(m.message);
+    if (m.type === 'error' && m.id === -1) { runError = m.message; refreshValidity(); }
     return;
   }
   if (m.type === 'rows') {
@@ -289,17 +314,23 @@ function onWorker(m: FromWorker) {
   } else if (m.type === 'done') {
     const record = m.record as ExperimentRecord;
     setProgress(1);
-    renderPlots(true);
+    renderPlots(true, true);
     showResult(record, m.seconds);
     finishRun();
   } else if (m.type === 'error') {
-    renderPlots(true);
-    showError(m.name === 'ConfigError' ? m.message : `${m.name}: ${m.message}`);
-    $('#verdict').textContent = 'error';
-    $('#verdict').className = 'badge error';
-    $('#verdict').dataset.state = 'error';
-    finishRun();
+    if (m.stack && m.name !== 'ConfigError') console.warn(`run failed in the worker:\n${m.stack}`);
+    failRun(m.name === 'ConfigError' ? m.message : `${m.name}: ${m.message}`);
   }
+}
+
+function failRun(message: string) {
+  renderPlots(true, true);
+  runError = message;
+  const v = $('#verdict');
+  v.textContent = 'error';
+  v.className = 'badge error';
+  v.dataset.state = 'error';
+  finishRun();
 }
 
 function finishRun() {
@@ -324,7 +355,7 @@ function scheduleRender() {
   renderTimer = window.setTimeout(() => { renderTimer = undefined; renderPlots(false); }, wait);
 }
 
-function setupPlots(exp: Experiment, config: Record<string, unknown>) {
+function setupPlots(exp: Experiment, config: Record<string, unknown>, placeholder = 'waiting for data…') {
   specs = exp.plots ? exp.plots(config) : [];
   const box = $('#plots');
   box.replaceChildren();
@@ -332,11 +363,11 @@ function setupPlots(exp: Experiment, config: Record<string, unknown>) {
     const wide = spec.kind === 'heatmap' || spec.facet !== undefined;
     box.append(h('figure', { class: `plot${wide ? ' wide' : ''}`, 'data-series': spec.series, 'data-index': String(i) },
       h('figcaption', {}, h('h3', { text: spec.title }), spec.caption ? h('p', { class: 'caption', text: spec.caption }) : null),
-      h('div', { class: 'plot-body' }, h('p', { class: 'empty', text: 'waiting for data…' }))));
+      h('div', { class: 'plot-body' }, h('p', { class: 'empty', text: placeholder }))));
   });
 }
 
-function renderPlots(all: boolean) {
+function renderPlots(all: boolean, final = false) {
   if (renderTimer !== undefined) { clearTimeout(renderTimer); renderTimer = undefined; }
   lastRender = performance.now();
   specs.forEach((spec, i) => {
@@ -351,7 +382,7 @@ function renderPlots(all: boolean) {
     } catch (e) {
       el = h('p', { class: 'empty', text: `could not draw: ${(e as Error).message}` });
     }
-    body.replaceChildren(el ?? h('p', { class: 'empty', text: running ? 'waiting for data…' : 'no data recorded' }));
+    body.replaceChildren(el ?? h('p', { class: 'empty', text: final ? 'no data recorded in this run' : 'waiting for data…' }));
   });
   dirty = new Set();
 }
@@ -362,7 +393,10 @@ function showResult(record: ExperimentRecord, seconds: number) {
   v.className = `badge ${record.verdict}`;
   v.dataset.state = 'done';
   $('#run-status').textContent = `status ${record.status} · ${record.checks.length} checks · ${seconds.toFixed(1)} s on ${backendName}`;
-  $('#note').textContent = record.note ?? '';
+  const partial = record.status === 'interrupted'
+    ? 'Run interrupted: the checks were computed on a partial run, so read the verdict with care. '
+    : record.status === 'diverged' ? 'Training diverged. ' : '';
+  $('#note').textContent = partial + (record.note ?? '');
   renderChecks(record.checks);
   renderRegime(record.regime);
   $('#results').hidden = false;
@@ -408,7 +442,7 @@ function showError(msg: string | undefined) {
 /** Re-validate after any control change: error box, Run button, stale marker, URL. */
 function refreshValidity() {
   const { error } = validate(state);
-  showError(error);
+  showError(error ?? runError);
   if (error || running) $('#run').setAttribute('disabled', '');
   else $('#run').removeAttribute('disabled');
   const url = urlFor(state);
@@ -423,6 +457,8 @@ function run() {
   const { config, error } = validate(state);
   if (!config) { showError(error); return; }
   const id = ++runId;
+  runError = undefined;
+  showError(undefined);
   series = new Map();
   dirty = new Set();
   setupPlots(state.experiment, config);
@@ -448,7 +484,7 @@ function stop() {
     if (running?.id !== r.id) return;
     worker.terminate();
     startWorker();
-    renderPlots(true);
+    renderPlots(true, true);
     const v = $('#verdict');
     v.textContent = 'stopped';
     v.className = 'badge idle';
@@ -476,7 +512,7 @@ function nearestLogIndex(values: number[], v: number): number {
 function buildControl(f: Field): HTMLElement {
   const id = `opt-${f.key}`;
   const text = state.values[f.key] ?? f.defaultText;
-  const set = (v: string) => { state.values[f.key] = v; refreshValidity(); };
+  const set = (v: string) => { state.values[f.key] = v; runError = undefined; refreshValidity(); };
   const label = h('label', { for: id, class: 'opt-name', text: f.key });
   const desc = h('div', { class: 'opt-desc', text: f.description });
   const row = h('div', { class: `opt ${f.control}`, 'data-key': f.key, title: f.description });
@@ -519,7 +555,9 @@ function buildControl(f: Field): HTMLElement {
   }
   box.id = id;
   box.name = f.key;
-  if (f.kind === 'array') box.setAttribute('placeholder', 'comma-separated');
+  if (f.kind === 'array') box.setAttribute('placeholder', f.nested ? 'JSON, e.g. [[2,0],[0,1]]' : 'comma-separated');
+  else if (f.optional) box.setAttribute('placeholder', 'unset');
+  if (f.kind === 'array' || f.kind === 'string') box.classList.add('wide');
   box.addEventListener('change', () => set(box.value.trim()));
   row.append(h('div', { class: 'opt-head' }, label, box), desc);
   return row;
@@ -554,20 +592,20 @@ function selectExperiment(name: string) {
   buildForm();
   refreshValidity();
   series = new Map();
-  setupPlots(exp, validate(state).config ?? {});
+  try { setupPlots(exp, validate(state).config ?? {}, IDLE); } catch { specs = []; }
   clearResult();
 }
 
 function init() {
   const sel = $<HTMLSelectElement>('#experiment');
-  sel.replaceChildren(...experiments.map((e) => h('option', { value: e.name, text: `${e.name} — ${e.title}` })));
+  sel.replaceChildren(...experiments.map((e) => h('option', { value: e.name, title: e.title, text: e.name })));
   const { state: s, problem } = stateFromUrl(location.search);
   state = s;
   buildForm();
   refreshValidity();
-  if (problem) showError(problem);
+  if (problem) { runError = problem; showError(problem); }
   const { config } = validate(state);
-  try { setupPlots(state.experiment, config ?? {}); } catch { specs = []; }
+  try { setupPlots(state.experiment, config ?? {}, IDLE); } catch { specs = []; }
   clearResult();
 
   sel.addEventListener('change', () => { if (!running) selectExperiment(sel.value); else sel.value = state.experiment.name; });
@@ -580,7 +618,7 @@ function init() {
     setTimeout(() => { $('#copy').textContent = 'copy link'; }, 1500);
   });
   let resizeTimer: number | undefined;
-  window.addEventListener('resize', () => { clearTimeout(resizeTimer); resizeTimer = window.setTimeout(() => renderPlots(true), 200); });
+  window.addEventListener('resize', () => { clearTimeout(resizeTimer); resizeTimer = window.setTimeout(() => renderPlots(true, !running && series.size > 0), 200); });
 
   startWorker();
   if (state.autorun && !problem && config) run();

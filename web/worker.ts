@@ -26,7 +26,7 @@ export type FromWorker =
   | { type: 'ready'; backend: string }
   | { type: 'rows'; id: number; rows: Record<string, Row[]>; progress: number; label?: string }
   | { type: 'done'; id: number; record: unknown; seconds: number }
-  | { type: 'error'; id: number; name: string; message: string };
+  | { type: 'error'; id: number; name: string; message: string; stack?: string };
 
 const FLUSH_MS = 100;
 const post = (m: FromWorker) => (self as unknown as Worker).postMessage(m);
@@ -81,7 +81,7 @@ async function run(msg: Extract<ToWorker, { type: 'run' }>) {
   } catch (e) {
     if (pendingCount) flush();
     const err = e instanceof Error ? e : new Error(String(e));
-    post({ type: 'error', id: msg.id, name: err.name, message: err.message });
+    post({ type: 'error', id: msg.id, name: err.name, message: err.message, stack: err.stack });
   } finally {
     if (current?.id === msg.id) current = null;
   }

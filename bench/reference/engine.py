@@ -5,7 +5,7 @@
 
 The spec (all keys optional) says what to measure, e.g.
     {"matmul": [128, 256, 512], "mlp": {"widths": [784, 1024, 1024, 10], "batch": 256},
-     "eigh": [1000, 2000], "minSeconds": 1.0, "minRuns": 3}
+     "eigh": [{"n": 1000, "runs": 3}, {"n": 2000, "runs": 2}], "minSeconds": 1.0, "minRuns": 3}
 and the script prints exactly one JSON object on its last line of stdout. Run it
 single-threaded (OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=MKL_NUM_THREADS=1), as the harness does:
 our engine runs on one core, so that is the like-for-like comparison.
@@ -110,14 +110,16 @@ def bench_mlp(spec, min_runs, min_seconds):
     return {"widths": widths, "batch": bsz, "ms": t["best"] * 1e3, "median_ms": t["median"] * 1e3, "runs": t["runs"]}
 
 
-def bench_eigh(sizes, min_runs):
+def bench_eigh(sizes):
+    """sizes: [{"n": 1000, "runs": 3}, ...] (a bare number means one run)."""
     rng = np.random.default_rng(2)
     out = []
     np.linalg.eigh(np.eye(50) + 0.0)  # load LAPACK before timing
-    for n in sizes:
+    for item in sizes:
+        n, runs = (item["n"], int(item.get("runs", 1))) if isinstance(item, dict) else (int(item), 1)
         a = rng.standard_normal((n, n))
         a = (a + a.T) / 2
-        t = timeit(lambda: np.linalg.eigh(a), warmup=0, min_runs=min_runs, min_seconds=0.0)
+        t = timeit(lambda: np.linalg.eigh(a), warmup=0, min_runs=runs, min_seconds=0.0)
         out.append({"n": n, "seconds": t["best"], "median": t["median"], "runs": t["runs"]})
     return out
 
@@ -135,7 +137,7 @@ def main():
     if spec.get("mlp"):
         result["mlp"] = bench_mlp(spec["mlp"], min_runs, min_seconds)
     if spec.get("eigh"):
-        result["eigh"] = bench_eigh(spec["eigh"], int(spec.get("eighRuns", 1)))
+        result["eigh"] = bench_eigh(spec["eigh"])
     print(json.dumps(result))
 
 

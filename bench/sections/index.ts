@@ -4,7 +4,11 @@
  */
 import type { BenchSection } from '../harness.js';
 import { engineSection } from './engine.js';
+import { hessianSection } from './hessian.js';
+import { kernelsSection } from './kernels.js';
 
 export const sections: readonly BenchSection[] = [
   engineSection,
+  hessianSection,
+  kernelsSection,
 ];

@@ -213,6 +213,29 @@ export function tanh(a: Tensor): Tensor {
   return unary('tanh', a, Math.tanh, (g, out) => mul(g, addScalar(neg(square(out)), 1)));
 }
 
+/**
+ * Scalar error function, to ~1e-15: erf x = (2/√π) e^{−x²} Σ_k 2^k x^{2k+1}/(1·3⋯(2k+1)) (all terms
+ * positive, no cancellation) for |x| < 6; ±1 beyond (1 − erf 6 < 3e-17).
+ */
+export function erfScalar(x: number): number {
+  const a = Math.abs(x);
+  if (a >= 6) return Math.sign(x);
+  if (a === 0) return 0 * x;
+  const x2 = a * a;
+  let term = a, s = a;
+  for (let k = 0; k < 300; k++) {
+    term *= (2 * x2) / (2 * k + 3);
+    s += term;
+    if (term < 1e-17 * s) break;
+  }
+  return Math.sign(x) * Math.min(1, (2 / Math.sqrt(Math.PI)) * Math.exp(-x2) * s);
+}
+
+/** erf a. d/da = g ⊙ (2/√π) e^{−a²}. */
+export function erf(a: Tensor): Tensor {
+  return unary('erf', a, erfScalar, (g) => mul(g, scale(exp(neg(square(a))), 2 / Math.sqrt(Math.PI))));
+}
+
 /** σ(a) = 1/(1+e⁻ᵃ), computed stably. d/da = g ⊙ σ(1 − σ). */
 export function sigmoid(a: Tensor): Tensor {
   const f = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));

@@ -1,9 +1,23 @@
 /** Every experiment the lab knows; `lmech verify` runs them all. Each strand adds its own line. */
 import type { Experiment } from './types.js';
 import { dlnExperiment } from './dln.js';
+import { quadraticStabilityExperiment } from './quadratic-stability.js';
+import { edgeOfStabilityExperiment } from './edge-of-stability.js';
+import { catapultExperiment } from './catapult.js';
+import { ntkLearningCurvesExperiment } from './ntk-learning-curves.js';
+import { widthConvergenceExperiment } from './width-convergence.js';
+import { lazyRichExperiment } from './lazy-rich.js';
+import { spectralBiasExperiment } from './spectral-bias.js';
 
 export const experiments: Experiment[] = [
   dlnExperiment,
+  edgeOfStabilityExperiment,
+  catapultExperiment,
+  quadraticStabilityExperiment,
+  ntkLearningCurvesExperiment,
+  widthConvergenceExperiment,
+  lazyRichExperiment,
+  spectralBiasExperiment,
 ];
 
 export function getExperiment(name: string): Experiment {

@@ -6,7 +6,7 @@
 import { Rng } from '../engine/rng.js';
 import { parseConfig } from './config.js';
 import type { Experiment, ExperimentRecord, RunContext } from './types.js';
-import { overallVerdict } from './verdict.js';
+import { overallVerdict, unfinished } from './verdict.js';
 
 export type Row = Record<string, number | string>;
 
@@ -54,7 +54,7 @@ export async function runExperiment(exp: Experiment, raw: Record<string, unknown
       ...(opts.label ? { label: opts.label } : {}),
       config, seed, status,
       regime: cmp.regime,
-      checks: cmp.checks,
+      checks: unfinished(cmp.checks, status),
       verdict: overallVerdict(cmp.checks, status),
       ...(cmp.note ? { note: cmp.note } : {}),
       seconds: (performance.now() - t0) / 1000,

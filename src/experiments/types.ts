@@ -66,7 +66,8 @@ export interface PlotSpec {
   dashed?: string;           // column whose truthy rows are drawn dashed (theory overlays)
   xType?: 'linear' | 'log';
   yType?: 'linear' | 'log';
-  facet?: string;
+  facet?: string;            // column that splits the plot into side-by-side panels (heatmap, and lines/scatter)
+  group?: string;            // lines/scatter: extra column that splits lines (e.g. one line per neuron) without colouring by it
   rules?: { y: number; label?: string }[];
 }
 

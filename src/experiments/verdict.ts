@@ -73,11 +73,22 @@ export function divergedChecks(names: string[], step: number): Check[] {
   }));
 }
 
-/** Overall verdict: any falsified check falsifies; else out-of-regime if any is; else confirmed. */
+/**
+ * Overall verdict: any falsified check falsifies; else out-of-regime if any is; else confirmed.
+ * A run that did not finish (interrupted, or diverged where divergence was not the prediction)
+ * tests nothing, so it is out of regime whatever its partial checks say.
+ */
 export function overallVerdict(checks: Check[], status: RunStatus = 'ok'): Verdict {
+  if (status !== 'ok' || checks.length === 0) return 'out-of-regime';
   if (checks.some((c) => c.verdict === 'falsified')) return 'falsified';
-  if (status !== 'ok' || checks.length === 0 || checks.some((c) => c.verdict === 'out-of-regime')) return 'out-of-regime';
+  if (checks.some((c) => c.verdict === 'out-of-regime')) return 'out-of-regime';
   return 'confirmed';
+}
+
+/** Checks of an unfinished run: what was measured is kept, but nothing is confirmed or falsified. */
+export function unfinished(checks: Check[], status: RunStatus): Check[] {
+  if (status === 'ok') return checks;
+  return checks.map((c) => c.verdict === 'out-of-regime' ? c : { ...c, verdict: 'out-of-regime', note: `run ${status} before completion: partial measurement${c.note ? `; ${c.note}` : ''}` });
 }
 
 export function fmt(x: unknown): string {

@@ -11,9 +11,9 @@
 import type { DType } from '../engine/dtype.js';
 import type { Rng } from '../engine/rng.js';
 import { Tensor, randn, zeros } from '../engine/tensor.js';
-import { add, matmulT, relu, scale, tanh } from '../engine/ops.js';
+import { add, erf, matmulT, relu, scale, tanh } from '../engine/ops.js';
 
-export type Activation = 'relu' | 'tanh' | 'linear';
+export type Activation = 'relu' | 'tanh' | 'erf' | 'linear';
 export type Parameterization = 'standard' | 'ntk';
 
 export interface MlpSpec {
@@ -52,7 +52,7 @@ export function initMlp(spec: MlpSpec, rng: Rng, dtype: DType = 'f64'): Tensor[]
 }
 
 export function activate(h: Tensor, act: Activation): Tensor {
-  return act === 'relu' ? relu(h) : act === 'tanh' ? tanh(h) : h;
+  return act === 'relu' ? relu(h) : act === 'tanh' ? tanh(h) : act === 'erf' ? erf(h) : h;
 }
 
 export function mlpForward(spec: MlpSpec, params: Tensor[], X: Tensor): Tensor {

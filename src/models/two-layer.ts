@@ -220,3 +220,22 @@ export function teacherForward(t: TeacherNet, X: Mat): Float64Array {
 export function gaussianInputs(n: number, d: number, rng: Rng): Mat {
   return { rows: n, cols: d, data: rng.normals(n * d) };
 }
+
+/**
+ * The first `m` neurons of a doubling-trick network of width M (m, M even): distinct directions
+ * 0 … m/2−1 and their partners. Nested widths share neurons, so a width sweep varies m only.
+ */
+export function subNetwork(theta: Float64Array, from: TwoLayerShape, m: number): Float64Array {
+  if (m % 2 || from.m % 2 || m > from.m) throw new RangeError(`subNetwork: need even m ≤ M (got m=${m}, M=${from.m})`);
+  const { W, a } = splitTheta(theta, from);
+  const d = from.d, half = m / 2, H = from.m / 2;
+  const out = new Float64Array(m * (d + 1));
+  const o = splitTheta(out, { ...from, m });
+  for (let k = 0; k < half; k++) {
+    for (const [src, dst] of [[k, k], [H + k, half + k]]) {
+      for (let j = 0; j < d; j++) o.W[dst * d + j] = W[src * d + j];
+      o.a[dst] = a[src];
+    }
+  }
+  return out;
+}

@@ -81,6 +81,25 @@ export function angularConcentration(W: ArrayLike<number>, a: ArrayLike<number>,
   return total > 0 ? near / total : 0;
 }
 
+/**
+ * Standard error of `angularConcentration` over the draw of neurons (ratio estimator, neurons
+ * treated as independent): SE² = Σ_i (c_i − C μ_i)² / (Σ_i μ_i)², c_i = μ_i·[i counted].
+ */
+export function concentrationStdError(W: ArrayLike<number>, a: ArrayLike<number>, d: number, teacher: TeacherNet, opts: ConcentrationOptions): number {
+  const m = a.length;
+  const C = angularConcentration(W, a, d, teacher, opts);
+  let total = 0, ss = 0;
+  for (let i = 0; i < m; i++) {
+    const Wi = Array.from({ length: d }, (_, j) => W[i * d + j]);
+    const mu = Math.abs(a[i]) * norm(Wi);
+    if (!(mu > 0)) continue;
+    const ci = angularConcentration(Wi, [a[i]], d, teacher, opts) * mu;
+    total += mu;
+    ss += (ci - C * mu) ** 2;
+  }
+  return total > 0 ? Math.sqrt(ss) / total : NaN;
+}
+
 /** Least-squares slope of ln y against ln x with its standard error (NaN for < 3 points). */
 export function logLogFit(xs: number[], ys: number[]): { slope: number; intercept: number; se: number } {
   const n = xs.length;

@@ -13,8 +13,9 @@
  *   m Lanczos steps give T_m = S Θ Sᵀ and the Gauss quadrature vᵀ g(H) v ≈ Σ_k w_k g(θ_k) with
  *   nodes θ_k and weights w_k = S_{1k}² (first components of T_m's eigenvectors), exact for
  *   polynomials of degree ≤ 2m − 1. The weights of each probe sum to 1, so the broadened density
- *   (1/n_v) Σ_probes Σ_k w_k N(t; θ_k, σ²) integrates to 1 (PyHessian's density had exactly this
- *   normalisation wrong at one point).
+ *   (1/n_v) Σ_probes Σ_k w_k N(t; θ_k, σ²) integrates to 1. (PyHessian's SLQ weights were wrong
+ *   for a while after a refactor, fixed in its PR #23; the tests here check Σ_k w_k = 1, ∫φ = 1 and
+ *   the quadrature's exactness on moments vᵀHʲv, j ≤ 2m − 1.)
  * - Per-block (per-layer) versions: the block Hessian H_bb acts as u ↦ [H·embed_b(u)]_b.
  *   The per-block Hutchinson trace needs no extra HVPs: with one Rademacher z over all of θ,
  *   E[z_bᵀ(Hz)_b] = tr(H_bb) because different blocks' probe entries are independent and mean
@@ -83,17 +84,69 @@ export interface EigenResult {
   converged: boolean;
 }
 
-/** Top-k Hessian eigenpairs by Lanczos with full reorthogonalization on exact HVPs. */
-export function topHessianEigen(hvp: HessianOperator, dim: number, opts: EigenOptions = {}): EigenResult {
+/**
+ * Top-k Hessian eigenpairs by Lanczos with full reorthogonalization on exact HVPs.
+ *
+ * A single Krylov space holds one copy of each eigenvalue (in exact arithmetic), and exact
+ * multiplicities are common in Hessians for structural reasons (for MSE the last layer's block is
+ * A ⊗ I_k: every eigenvalue k-fold). So for k > 1 and which = 'largest' or 'smallest' the result is
+ * checked: Lanczos (k = 1) on the deflated operator P H P, P = I − VVᵀ over the pairs found so far,
+ * from a start orthogonal to V; a value beyond the current k-th one is a missed copy and is merged
+ * in, and the check repeats. Costs one extra single-eigenvalue run when nothing was missed.
+ */
+export function topHessianEigen(hvp: HessianOperator, dim: number, opts: EigenOptions & { checkMultiplicity?: boolean } = {}): EigenResult {
   checkDim(dim, 'topHessianEigen');
-  const k = opts.k ?? 1;
-  const r = lanczos((v) => apply(hvp, v, dim, 'topHessianEigen'), dim, {
-    k, which: opts.which ?? 'largest', tol: opts.tol ?? 1e-6,
+  const k = Math.min(opts.k ?? 1, dim);
+  const which = opts.which ?? 'largest';
+  const tol = opts.tol ?? 1e-6;
+  const rng = opts.rng ?? new Rng(0x4e55);
+  const op = (v: Float64Array) => apply(hvp, v, dim, 'topHessianEigen');
+  const r = lanczos(op, dim, {
+    k, which, tol,
     maxIter: opts.maxIter ?? Math.min(dim, Math.max(200, 10 * k)),
-    rng: opts.rng ?? new Rng(0x4e55),
+    rng,
     ...(opts.start ? { start: opts.start } : {}),
   });
-  return { values: r.values, vectors: r.vectors, residuals: r.residuals, hvps: r.iterations, converged: r.converged };
+  let hvps = r.iterations;
+  let converged = r.converged;
+  const pairs = Array.from(r.values, (value, i) => ({ value, vector: r.vectors[i], residual: r.residuals[i] }));
+  if (k > 1 && k < dim && which !== 'both' && (opts.checkMultiplicity ?? true)) {
+    const sign = which === 'largest' ? 1 : -1;
+    const found = pairs.map((p) => p.vector); // every vector found so far (deflation basis)
+    for (let round = 0; round < k && found.length < dim; round++) {
+      const project = (x: Float64Array) => {
+        for (let pass = 0; pass < 2; pass++) {
+          for (const q of found) {
+            const c = dot(q, x);
+            for (let i = 0; i < dim; i++) x[i] -= c * q[i];
+          }
+        }
+        return x;
+      };
+      const start = project(rng.normals(dim));
+      if (!(norm(start) > 0)) break;
+      const d = lanczos((v) => project(op(project(Float64Array.from(v)))), dim, {
+        k: 1, which, tol, maxIter: Math.min(dim - found.length, Math.max(100, opts.maxIter ?? 200)), rng, start,
+      });
+      hvps += d.iterations;
+      converged &&= d.converged;
+      const theta = d.values[0];
+      const kth = pairs[pairs.length - 1].value;
+      if (!(sign * (theta - kth) > Math.max(tol * Math.abs(kth), 1e-12 * Math.abs(pairs[0].value)))) break;
+      // A missed copy: insert it, drop the last.
+      const y = d.vectors[0];
+      found.push(y);
+      pairs.push({ value: theta, vector: y, residual: d.residuals[0] });
+      pairs.sort((a, b) => sign * (b.value - a.value));
+      pairs.length = k;
+    }
+  }
+  return {
+    values: Float64Array.from(pairs, (p) => p.value),
+    vectors: pairs.map((p) => p.vector),
+    residuals: Float64Array.from(pairs, (p) => p.residual),
+    hvps, converged,
+  };
 }
 
 export interface PowerResult {
@@ -261,7 +314,7 @@ export interface DensityOptions {
   probes?: number;
   /** Lanczos steps per probe = quadrature nodes (default 60, ≤ dim). */
   steps?: number;
-  /** Gaussian broadening σ (default 1% of the Ritz-value range, or 1e-3 if that is 0). */
+  /** Gaussian broadening σ (default 1% of the Ritz-value range, at least 1e-4·max|θ|). */
   sigma?: number;
   /** Grid points (default 400), spanning [θ_min − 5σ, θ_max + 5σ]. */
   gridSize?: number;
@@ -300,7 +353,10 @@ export function slqDensity(hvp: HessianOperator, dim: number, opts: DensityOptio
     hi = Math.max(hi, r.nodes[r.nodes.length - 1]);
     trace += (dim * dot(r.weights, r.nodes)) / probes;
   }
-  const sigma = opts.sigma ?? (hi > lo ? 0.01 * (hi - lo) : 1e-3 * Math.max(1, Math.abs(hi)));
+  // Default σ: 1% of the Ritz range, which is floored at 1% of the spectrum's scale so that a
+  // (numerically) single-point spectrum still gets a resolvable width.
+  const sigma = opts.sigma ?? 0.01 * Math.max(hi - lo, 0.01 * Math.max(Math.abs(lo), Math.abs(hi)), 1e-12);
+  if (!(sigma > 0) || !Number.isFinite(sigma)) throw new RangeError(`slqDensity: σ must be > 0 (got ${sigma})`);
   const grid = new Float64Array(gridSize);
   const a = lo - 5 * sigma, b = hi + 5 * sigma;
   for (let j = 0; j < gridSize; j++) grid[j] = a + ((b - a) * j) / (gridSize - 1);

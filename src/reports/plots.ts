@@ -39,15 +39,16 @@ export function plotElement(spec: PlotSpec, rows: Row[], document: Document, wid
   const isDashed = (d: Row) => spec.dashed !== undefined && d[spec.dashed] === 'theory';
   const solid = data.filter((d) => !isDashed(d));
   const dashed = data.filter(isDashed);
-  const group = (d: Row) => `${spec.dashed ? d[spec.dashed] : ''}|${colorOf ? colorOf(d) : ''}`;
+  const group = (d: Row) => `${spec.dashed ? d[spec.dashed] : ''}|${colorOf ? colorOf(d) : ''}${spec.group ? `|${d[spec.group]}` : ''}`;
+  const fx = spec.facet; // undefined: one panel, as before
   const marks: Plot.Markish[] = [Plot.ruleY([0], { stroke: '#ccc' })];
   if (spec.kind === 'scatter') {
-    marks.push(Plot.line(solid, { x, y, stroke: colorOf, z: group, strokeOpacity: 0.5 }));
-    marks.push(Plot.dot(solid, { x, y, stroke: colorOf, fill: colorOf, r: 3, tip: true }));
+    marks.push(Plot.line(solid, { x, y, fx, stroke: colorOf, z: group, strokeOpacity: 0.5 }));
+    marks.push(Plot.dot(solid, { x, y, fx, stroke: colorOf, fill: colorOf, r: 3, tip: true }));
   } else {
-    marks.push(Plot.line(solid, { x, y, stroke: colorOf, z: group, strokeWidth: 1.8 }));
+    marks.push(Plot.line(solid, { x, y, fx, stroke: colorOf, z: group, strokeWidth: spec.group ? 0.8 : 1.8 }));
   }
-  if (dashed.length) marks.push(Plot.line(dashed, { x, y, stroke: colorOf, z: group, strokeDasharray: '5,4', strokeWidth: 1.2, strokeOpacity: 0.9 }));
+  if (dashed.length) marks.push(Plot.line(dashed, { x, y, fx, stroke: colorOf, z: group, strokeDasharray: '5,4', strokeWidth: 1.2, strokeOpacity: 0.9 }));
   for (const r of spec.rules ?? []) marks.push(Plot.ruleY([r.y], { stroke: '#b44', strokeDasharray: '2,3' }));
   return Plot.plot({
     ...common,
@@ -55,6 +56,7 @@ export function plotElement(spec: PlotSpec, rows: Row[], document: Document, wid
     x: { type: spec.xType ?? 'linear', label: spec.x },
     y: { type: spec.yType ?? 'linear', label: spec.y },
     color: colorKey ? { legend: true, type: 'categorical', label: colorKey } : undefined,
+    ...(fx ? { fx: { label: null } } : {}),
     marks,
   }) as unknown as Element;
 }

@@ -62,7 +62,8 @@ export function modeTrajectory(lambda: number, u0: number, depth: number, times:
     // u = 0 is a fixed point of (2) for L ≥ 2 (the saddle): nothing is ever learned.
     return out.fill(u0);
   }
-  const tMax = Math.max(0, ...Array.from(times));
+  let tMax = 0;
+  for (let i = 0; i < times.length; i++) tMax = Math.max(tMax, times[i]);
   const fastest = depth * Math.pow(Math.max(lambda, u0, 1e-12), 2 - 2 / depth);
   const h = Math.min(0.02 / fastest, tMax / 64 || 1);
   const f = (w: number) => {

@@ -3,5 +3,7 @@
  * Each module exports `register(program)`; add one line per module below.
  */
 import type { Command } from 'commander';
+import { register as hessian } from './hessian.js';
+import { register as kernel } from './kernel.js';
 
-export const commands: ((program: Command) => void)[] = [];
+export const commands: ((program: Command) => void)[] = [hessian, kernel];

@@ -3,11 +3,11 @@
  * known only through matrix–vector products (a Hessian, a kernel matrix).
  *
  * Each step runs the three-term recurrence and then reorthogonalizes the new vector against
- * the whole basis with classical Gram–Schmidt done twice ("twice is enough": Parlett, The
- * Symmetric Eigenvalue Problem, §6.9; Giraud, Langou & Rozložník 2005), so the basis stays
+ * the whole basis with classical Gram–Schmidt done twice (Kahan's "twice is enough": Parlett,
+ * The Symmetric Eigenvalue Problem, ch. 6; Giraud, Langou & Rozložník 2005), so the basis stays
  * orthonormal to working precision and no spurious copies of converged Ritz values appear.
  * Ritz values come from the tridiagonal T_m by the implicit QR solver in eigh.ts; the residual
- * of Ritz pair (θ_i, Q_m·s_i) is ‖A·y − θ·y‖ = |β_m·s_{m,i}| (Parlett §13.1), computed in O(m²)
+ * of Ritz pair (θ_i, Q_m·s_i) is ‖A·y − θ·y‖ = |β_m·s_{m,i}| (Parlett ch. 13), computed in O(m²)
  * by accumulating only the last row of T_m's eigenvector matrix.
  *
  * If β_m vanishes, span(Q_m) is an invariant subspace: its Ritz pairs are exact eigenpairs, but
@@ -107,8 +107,8 @@ function wantedIndices(m: number, k: number, which: 'largest' | 'smallest' | 'bo
 }
 
 /**
- * Extreme eigenpairs of the symmetric operator `op` on Rⁿ (op(v) must return A·v as a new
- * array or one the caller will not reuse before the next call; its result is copied).
+ * Extreme eigenpairs of the symmetric operator `op` on Rⁿ, op(v) = A·v. The operator gets its
+ * own copy of v and its result is copied, so it may reuse buffers freely.
  */
 export function lanczos(
   op: (v: Float64Array) => ArrayLike<number>,
@@ -155,7 +155,7 @@ export function lanczos(
 
   const alpha: number[] = [];
   const beta: number[] = [];
-  let tnorm = 0; // running ‖T‖_∞, which bounds ‖T‖₂ ≤ ‖A‖₂ from above within a factor ≤ 3
+  let tnorm = 0; // running max row sum of T: at least ‖T‖₂, at most 3‖A‖₂
   let converged = false;
   let nextCheck = k;
   let lastBeta = 0;
@@ -164,7 +164,7 @@ export function lanczos(
   for (;;) {
     Q.push(q);
     const j = Q.length - 1;
-    const Aq = op(q);
+    const Aq = op(q.slice()); // a copy, so an operator that scribbles on its input is harmless
     if (Aq.length !== n) throw new RangeError(`lanczos: op returned length ${Aq.length}, expected ${n}`);
     const w = Float64Array.from(Aq);
     const a = dot(q, w);
@@ -181,7 +181,8 @@ export function lanczos(
     lastBeta = b;
     tnorm = Math.max(tnorm, Math.abs(a) + b + bPrev);
     const m = Q.length;
-    // An invariant subspace: what is left of A·q after projection is rounding noise.
+    // An invariant subspace: what is left of A·q after projection is at the rounding level
+    // (reorthogonalized residuals of an invariant subspace come out near ε·‖A‖).
     const breakdown = b <= 100 * Math.sqrt(n) * EPS * tnorm;
     if (m === n) {
       converged = true;

@@ -3,7 +3,7 @@
  * them. Products use an i-k-j loop blocked over four rows of the output, so the innermost loop
  * streams one contiguous row of B into four contiguous rows of C (no strided access, and each
  * loaded element of B is used four times). QR is Householder QR (Golub & Van Loan, Matrix
- * Computations 4th ed., Alg. 5.2.1) with blocked backward accumulation of Q (GVL §5.1.6–7);
+ * Computations 4th ed., Alg. 5.2.1) with blocked backward accumulation of Q (GVL §5.1);
  * `randomOrthogonal` fixes the signs of R's diagonal so that Q is Haar-distributed
  * (Mezzadri, "How to generate random matrices from the classical compact groups", 2007).
  */
@@ -248,8 +248,8 @@ export function householder(
 }
 
 /**
- * Backward accumulation of Householder reflectors (GVL §5.1.6) in compact WY form, four at a
- * time (GVL §5.1.7: H_k⋯H_{k+3} = I − Y·T·Yᵀ). Returns the qrows×qcols row-major matrix
+ * Backward accumulation of Householder reflectors (GVL §5.1) in compact WY form, four at a
+ * time (H_k⋯H_{k+3} = I − Y·T·Yᵀ, Schreiber & Van Loan 1989). Returns the qrows×qcols row-major matrix
  *   Q = H₀·H₁⋯H_{count−1}·[I; 0],
  * where H_k = I − beta_k·v_k·v_kᵀ acts on rows off+k .. qrows−1 and `load(k, dst, at)` writes
  * v_k (length qrows−off−k, leading entry 1) into dst[at..]. Because [I; 0] is untouched by the
@@ -300,20 +300,33 @@ export function accumulateReflectors(
         T[a * 4 + t] = -beta * acc;
       }
     }
-    // X = Yᵀ·Q₂₂, accumulated over the rows of Q so every access is contiguous.
+    // X = Yᵀ·Q₂₂, accumulated over the rows of Q so every access is contiguous; two rows of Q
+    // per pass over X halve the loads and stores of X.
     X.fill(0, 0, 4 * c);
     const y1 = s, y2 = 2 * s, y3 = 3 * s;
     const x1 = c, x2 = 2 * c, x3 = 3 * c;
-    for (let i = 0; i < s; i++) {
+    let i = 0;
+    for (; i + 1 < s; i += 2) {
       const a0 = Y[i], a1 = Y[y1 + i], a2 = Y[y2 + i], a3 = Y[y3 + i];
-      if (a0 === 0 && a1 === 0 && a2 === 0 && a3 === 0) continue;
+      const b0 = Y[i + 1], b1 = Y[y1 + i + 1], b2 = Y[y2 + i + 1], b3 = Y[y3 + i + 1];
+      const o = (r0 + i) * qcols + r0, o2 = o + qcols;
+      for (let j = 0; j < c; j++) {
+        const u = q[o + j], v = q[o2 + j];
+        X[j] += a0 * u + b0 * v;
+        X[x1 + j] += a1 * u + b1 * v;
+        X[x2 + j] += a2 * u + b2 * v;
+        X[x3 + j] += a3 * u + b3 * v;
+      }
+    }
+    if (i < s) {
+      const a0 = Y[i], a1 = Y[y1 + i], a2 = Y[y2 + i], a3 = Y[y3 + i];
       const o = (r0 + i) * qcols + r0;
       for (let j = 0; j < c; j++) {
-        const qv = q[o + j];
-        X[j] += a0 * qv;
-        X[x1 + j] += a1 * qv;
-        X[x2 + j] += a2 * qv;
-        X[x3 + j] += a3 * qv;
+        const u = q[o + j];
+        X[j] += a0 * u;
+        X[x1 + j] += a1 * u;
+        X[x2 + j] += a2 * u;
+        X[x3 + j] += a3 * u;
       }
     }
     // X ← T·X (T upper triangular, so in place top-down).
@@ -324,10 +337,20 @@ export function accumulateReflectors(
       X[x2 + j] = T[10] * c2 + T[11] * c3;
       X[x3 + j] = T[15] * c3;
     }
-    // Q₂₂ ← Q₂₂ − Y·X.
-    for (let i = 0; i < s; i++) {
+    // Q₂₂ ← Q₂₂ − Y·X, two rows per pass so each load of X serves both.
+    i = 0;
+    for (; i + 1 < s; i += 2) {
       const a0 = Y[i], a1 = Y[y1 + i], a2 = Y[y2 + i], a3 = Y[y3 + i];
-      if (a0 === 0 && a1 === 0 && a2 === 0 && a3 === 0) continue;
+      const b0 = Y[i + 1], b1 = Y[y1 + i + 1], b2 = Y[y2 + i + 1], b3 = Y[y3 + i + 1];
+      const o = (r0 + i) * qcols + r0, o2 = o + qcols;
+      for (let j = 0; j < c; j++) {
+        const u0 = X[j], u1 = X[x1 + j], u2 = X[x2 + j], u3 = X[x3 + j];
+        q[o + j] -= a0 * u0 + a1 * u1 + a2 * u2 + a3 * u3;
+        q[o2 + j] -= b0 * u0 + b1 * u1 + b2 * u2 + b3 * u3;
+      }
+    }
+    if (i < s) {
+      const a0 = Y[i], a1 = Y[y1 + i], a2 = Y[y2 + i], a3 = Y[y3 + i];
       const o = (r0 + i) * qcols + r0;
       for (let j = 0; j < c; j++) {
         q[o + j] -= a0 * X[j] + a1 * X[x1 + j] + a2 * X[x2 + j] + a3 * X[x3 + j];

@@ -1,12 +1,11 @@
 /**
  * Linear solves.
  *
- * - Cholesky A = L·Lᵀ by the row-oriented (dot-product) algorithm, Golub & Van Loan, Matrix
- *   Computations 4th ed., §4.2 (Alg. 4.2.1 arranged by rows so both operands of every dot
- *   product are contiguous rows of L). Backward stable for any symmetric positive definite A
- *   without pivoting.
- * - LU with partial pivoting, P·A = L·U (GVL Alg. 3.4.1), right-looking by rows; then forward
- *   and back substitution for all right-hand sides at once.
+ * - Cholesky A = L·Lᵀ by the dot-product (Cholesky–Banachiewicz) ordering, Golub & Van Loan,
+ *   Matrix Computations 4th ed., §4.2, arranged by rows so both operands of every dot product
+ *   are contiguous rows of L. Backward stable for symmetric positive definite A without pivoting.
+ * - LU with partial pivoting, P·A = L·U (GVL §3.4), right-looking by rows; then forward and
+ *   back substitution for all right-hand sides at once.
  */
 import type { Mat } from './matrix.js';
 

@@ -4,16 +4,16 @@
  * 1. Golub–Kahan bidiagonalization Uᵦᵀ·A·Vᵦ = B with alternating left and right Householder
  *    reflections (Golub & Van Loan, Matrix Computations 4th ed., Alg. 5.4.2). AᵀA is never
  *    formed, so small singular values keep their absolute accuracy ε·‖A‖.
- * 2. U and V formed by blocked backward accumulation of the reflectors (GVL §5.1.6–7).
+ * 2. U and V formed by blocked backward accumulation of the reflectors (GVL §5.1).
  * 3. Implicit-shift QR on the bidiagonal (Golub–Kahan SVD step, GVL Alg. 8.6.1–8.6.2): the
  *    shift is the Wilkinson shift of the trailing 2×2 block of BᵀB (computed from entries of B,
  *    not by forming BᵀB); a zero on the diagonal is chased out with rotations so the matrix
- *    splits. Each step's right and left rotations are applied to V and U in one pass each,
- *    as a recurrence along contiguous rows (see `applyRotations`).
+ *    splits. The steps' right and left rotations are recorded and applied to V and U in
+ *    batches, as recurrences along contiguous rows (see `applyRotations` in eigh.ts).
  *
  * Wide matrices are handled through the transpose: A = U·S·Vᵀ ⇔ Aᵀ = V·S·Uᵀ.
  */
-import { applyRotations } from './eigh.js';
+import { RotationBatch, pythag } from './eigh.js';
 import { accumulateReflectors, householder, transpose, type Mat } from './matrix.js';
 
 const EPS = 2.220446049250313e-16;
@@ -52,8 +52,8 @@ export function bidiagonalQR(
   let bnorm = 0;
   for (let i = 0; i < n; i++) bnorm = Math.max(bnorm, Math.abs(d[i]) + (i < n - 1 ? Math.abs(e[i]) : 0));
   const small = DEFLATE * EPS * bnorm;
-  const cr = new Float64Array(n), sr = new Float64Array(n);
-  const cl = new Float64Array(n), sl = new Float64Array(n);
+  const right = new RotationBatch(V, vrows, n, n);
+  const left = new RotationBatch(U, urows, n, n);
   const maxIter = 40 * n;
   let iter = 0;
   let q = n - 1;
@@ -73,7 +73,7 @@ export function bidiagonalQR(
       continue;
     }
     // A negligible diagonal entry: chase its row's (or, at the bottom, its column's)
-    // off-diagonal entry out with rotations, which splits the block (GVL §8.6.2).
+    // off-diagonal entry out with rotations, which splits the block (GVL §8.6).
     let z = -1;
     for (let i = p; i <= q; i++) {
       if (Math.abs(d[i]) <= small) {
@@ -83,12 +83,15 @@ export function bidiagonalQR(
       }
     }
     if (z >= 0) {
+      // These rotations are not adjacent-column sweeps: bring U and V up to date first.
+      left.flush();
+      right.flush();
       if (z < q) {
         // Left rotations on rows (j, z), j = z+1..q, move the entry f = B[z, j] rightwards.
         let f = e[z];
         e[z] = 0;
         for (let j = z + 1; j <= q && f !== 0; j++) {
-          const r = Math.hypot(d[j], f);
+          const r = pythag(d[j], f);
           const c = d[j] / r, s = f / r;
           d[j] = r;
           if (j < q) {
@@ -102,7 +105,7 @@ export function bidiagonalQR(
         let f = e[q - 1];
         e[q - 1] = 0;
         for (let j = q - 1; j >= p && f !== 0; j--) {
-          const r = Math.hypot(d[j], f);
+          const r = pythag(d[j], f);
           const c = d[j] / r, s = f / r;
           d[j] = r;
           if (j > p) {
@@ -125,9 +128,11 @@ export function bidiagonalQR(
     // alternating left/right rotations chase the bulge down the bidiagonal.
     let y = d[p] * d[p] - mu;
     let zz = d[p] * e[p];
+    const cr = right.c, sr = right.s, ar = right.sweep(p, q) - p;
+    const cl = left.c, sl = left.s, al = left.sweep(p, q) - p;
     for (let k = p; k < q; k++) {
       // Right rotation on columns (k, k+1) zeroing zz against y.
-      let r = Math.hypot(y, zz);
+      let r = pythag(y, zz);
       let c = 1, s = 0;
       if (r !== 0) { c = y / r; s = zz / r; }
       if (k > p) e[k - 1] = r;
@@ -136,9 +141,9 @@ export function bidiagonalQR(
       e[k] = c * ek - s * dk;
       zz = s * dk1;
       d[k + 1] = c * dk1;
-      cr[k] = c; sr[k] = s;
+      cr[ar + k] = c; sr[ar + k] = s;
       // Left rotation on rows (k, k+1) zeroing the bulge at (k+1, k).
-      r = Math.hypot(y, zz);
+      r = pythag(y, zz);
       c = 1; s = 0;
       if (r !== 0) { c = y / r; s = zz / r; }
       d[k] = r;
@@ -150,11 +155,11 @@ export function bidiagonalQR(
         zz = s * e[k + 1];
         e[k + 1] *= c;
       }
-      cl[k] = c; sl[k] = s;
+      cl[al + k] = c; sl[al + k] = s;
     }
-    applyRotations(V, vrows, n, p, q, cr, sr);
-    applyRotations(U, urows, n, p, q, cl, sl);
   }
+  right.flush();
+  left.flush();
 }
 
 /**

@@ -1,0 +1,278 @@
+/**
+ * `lmech hessian --model ckpt.json --data data.json [--top-k 5] [--trace] [--density] [--per-layer] [--json]`
+ *
+ * Hessian estimators (src/observables/hessian.ts) for a saved MLP checkpoint (src/io/checkpoint.ts)
+ * on a data set, all from exact Hessian-vector products in f64:
+ *   - top-k eigenvalues by Lanczos (always), the GD stability limit 2/λ_max, and for MSE the
+ *     Gauss–Newton top eigenvalue λ_max(G) = λ_max(NTK)/n with the NTK's max stable step
+ *     2n/λ_max(NTK); --power cross-checks λ_max by power iteration;
+ *   - --trace: Hutchinson trace with its standard error (stops at --trace-tol relative SE);
+ *   - --density: SLQ spectral density with Gaussian broadening;
+ *   - --per-layer: the same per parameter block (W1, b1, W2, …), from the block Hessians H_bb.
+ */
+import type { Command } from 'commander';
+import { Tensor } from '../../engine/tensor.js';
+import { mseLoss, scale, softmaxCrossEntropy } from '../../engine/ops.js';
+import { flatLoss, flatten } from '../../engine/params.js';
+import { Rng } from '../../engine/rng.js';
+import { useReference, useWasm } from '../../engine/backend/index.js';
+import { mlpForward } from '../../models/mlp.js';
+import { type Checkpoint, type Dataset, loadCheckpoint, loadDataset } from '../../io/checkpoint.js';
+import {
+  type DensityResult, type TraceResult, gaussNewtonOperator, hutchinsonTrace, hutchinsonTracePerBlock, paramBlocks,
+  powerIteration, slqDensity, slqDensityPerBlock, topHessianEigen, topHessianEigenPerBlock,
+} from '../../observables/hessian.js';
+import { table } from '../../reports/table.js';
+import { fmt } from '../../experiments/verdict.js';
+
+export interface HessianOptions {
+  topK: number;
+  trace: boolean;
+  density: boolean;
+  perLayer: boolean;
+  power: boolean;
+  tol: number;
+  traceTol: number;
+  maxProbes: number;
+  densityProbes: number;
+  densitySteps: number;
+  gridSize: number;
+  seed: number;
+}
+
+export const defaultHessianOptions: HessianOptions = {
+  topK: 5, trace: false, density: false, perLayer: false, power: false, tol: 1e-6, traceTol: 0.01,
+  maxProbes: 1000, densityProbes: 10, densitySteps: 60, gridSize: 200, seed: 0,
+};
+
+function int(flag: string, v: unknown, min: number, max: number): number {
+  const x = typeof v === 'number' ? v : Number(v);
+  if (!Number.isInteger(x) || x < min || x > max) throw new Error(`${flag}: must be an integer in [${min}, ${max}] (got ${JSON.stringify(v)})`);
+  return x;
+}
+
+function num(flag: string, v: unknown, lo: number, hi: number): number {
+  const x = typeof v === 'number' ? v : Number(v);
+  if (!Number.isFinite(x) || x <= lo || x > hi) throw new Error(`${flag}: must be a number in (${lo}, ${hi}] (got ${JSON.stringify(v)})`);
+  return x;
+}
+
+/** Validate raw commander options; errors name the flag. */
+export function parseHessianOptions(raw: Record<string, unknown>): HessianOptions {
+  const d = defaultHessianOptions;
+  return {
+    topK: int('--top-k', raw.topK ?? d.topK, 1, 1000),
+    trace: Boolean(raw.trace),
+    density: Boolean(raw.density),
+    perLayer: Boolean(raw.perLayer),
+    power: Boolean(raw.power),
+    tol: num('--tol', raw.tol ?? d.tol, 0, 0.5),
+    traceTol: num('--trace-tol', raw.traceTol ?? d.traceTol, 0, 1),
+    maxProbes: int('--max-probes', raw.maxProbes ?? d.maxProbes, 2, 1_000_000),
+    densityProbes: int('--density-probes', raw.densityProbes ?? d.densityProbes, 1, 10_000),
+    densitySteps: int('--density-steps', raw.densitySteps ?? d.densitySteps, 1, 10_000),
+    gridSize: int('--grid', raw.grid ?? d.gridSize, 2, 100_000),
+    seed: int('--seed', raw.seed ?? d.seed, 0, 2 ** 31),
+  };
+}
+
+const f64 = (t: Tensor) => new Tensor(Float64Array.from(t.data), t.shape);
+
+interface DensityJson {
+  sigma: number; lambdaMin: number; lambdaMax: number; probes: number; steps: number; slqTrace: number;
+  grid: number[]; density: number[];
+}
+
+const densityJson = (r: DensityResult): DensityJson => ({
+  sigma: r.sigma, lambdaMin: r.lambdaMin, lambdaMax: r.lambdaMax, probes: r.rules.length, steps: Math.max(...r.rules.map((q) => q.nodes.length)),
+  slqTrace: r.trace, grid: Array.from(r.grid), density: Array.from(r.density),
+});
+
+const traceJson = (t: TraceResult) => ({ value: t.value, stderr: t.stderr, probes: t.probes, converged: t.converged });
+
+export interface HessianReport {
+  model: { kind: 'mlp'; widths: number[]; activation: string; parameters: number; dtype: string; loss: string };
+  data: { examples: number; inputs: number; outputs: number };
+  lossValue: number;
+  gradNorm: number;
+  top: { values: number[]; residuals: number[]; hvps: number; converged: boolean };
+  sharpness: number;
+  gdMaxStableLr: number;
+  power?: { value: number; residual: number; hvps: number; converged: boolean };
+  gaussNewton?: { lambdaMax: number; ntkLambdaMax: number; ntkMaxStableLr: number; hvps: number };
+  trace?: ReturnType<typeof traceJson> & { relTol: number };
+  density?: DensityJson;
+  perLayer?: {
+    name: string; shape: number[]; parameters: number;
+    top: { values: number[]; residuals: number[]; hvps: number; converged: boolean };
+    trace?: ReturnType<typeof traceJson>;
+    density?: DensityJson;
+  }[];
+  seed: number;
+  seconds: number;
+}
+
+/** Compute every requested estimator for a checkpoint on a data set. */
+export function hessianReport(ck: Checkpoint, data: Dataset, o: HessianOptions, log: (msg: string) => void = () => {}): HessianReport {
+  const t0 = performance.now();
+  const params = ck.params.map(f64);
+  const X = data.X, Y = data.Y, n = data.n;
+  const spec = ck.spec;
+  const f = ck.loss === 'mse'
+    ? (...ps: Tensor[]) => scale(mseLoss(mlpForward(spec, ps, X), Y), 0.5)
+    : (...ps: Tensor[]) => softmaxCrossEntropy(mlpForward(spec, ps, X), Y);
+  const fl = flatLoss(f, params);
+  const theta = flatten(params);
+  const P = theta.length;
+  const hvp = (v: Float64Array) => fl.hvp(theta, v);
+  const rng = new Rng(o.seed);
+  const { value: lossValue, grad } = fl.valueAndGrad(theta);
+  const gradNorm = Math.sqrt(grad.reduce((s, x) => s + x * x, 0));
+
+  log(`top-${o.topK} eigenvalues (Lanczos)…`);
+  const top = topHessianEigen(hvp, P, { k: o.topK, tol: o.tol, rng: rng.split('lanczos') });
+  const sharpness = top.values[0];
+  const report: HessianReport = {
+    model: { kind: 'mlp', widths: spec.widths, activation: spec.activation, parameters: P, dtype: ck.dtype, loss: ck.loss },
+    data: { examples: n, inputs: X.shape[1], outputs: Y.shape[1] },
+    lossValue, gradNorm,
+    top: { values: Array.from(top.values), residuals: Array.from(top.residuals), hvps: top.hvps, converged: top.converged },
+    sharpness,
+    gdMaxStableLr: sharpness > 0 ? 2 / sharpness : Infinity,
+    seed: o.seed,
+    seconds: 0,
+  };
+  if (o.power) {
+    log('power iteration…');
+    const p = powerIteration(hvp, P, { tol: Math.max(o.tol, 1e-8), maxIter: 5000, rng: rng.split('power') });
+    report.power = { value: p.value, residual: p.residual, hvps: p.hvps, converged: p.converged };
+  }
+  if (ck.loss === 'mse') {
+    log('Gauss–Newton / NTK top eigenvalue…');
+    const G = gaussNewtonOperator((ps) => mlpForward(spec, ps, X), params, n);
+    const g = topHessianEigen(G, P, { k: 1, tol: o.tol, rng: rng.split('gn') });
+    const lg = g.values[0];
+    report.gaussNewton = { lambdaMax: lg, ntkLambdaMax: n * lg, ntkMaxStableLr: lg > 0 ? 2 / lg : Infinity, hvps: g.hvps };
+  }
+  const blocks = paramBlocks(params, ck.names);
+  const traceOpts = { relTol: o.traceTol, maxProbes: o.maxProbes, rng: rng.split('trace') };
+  let perBlockTrace: ReturnType<typeof hutchinsonTracePerBlock> | undefined;
+  if (o.trace) {
+    log('Hutchinson trace…');
+    if (o.perLayer) {
+      perBlockTrace = hutchinsonTracePerBlock(hvp, P, blocks, traceOpts);
+      report.trace = { ...traceJson(perBlockTrace.total), relTol: o.traceTol };
+    } else {
+      report.trace = { ...traceJson(hutchinsonTrace(hvp, P, traceOpts)), relTol: o.traceTol };
+    }
+  }
+  const densityOpts = { probes: o.densityProbes, steps: o.densitySteps, gridSize: o.gridSize };
+  if (o.density) {
+    log('SLQ density…');
+    report.density = densityJson(slqDensity(hvp, P, { ...densityOpts, rng: rng.split('slq') }));
+  }
+  if (o.perLayer) {
+    log('per-layer block Hessians…');
+    const tops = topHessianEigenPerBlock(hvp, P, blocks, { k: o.topK, tol: o.tol, rng: rng.split('block-lanczos') });
+    const dens = o.density ? slqDensityPerBlock(hvp, P, blocks, { ...densityOpts, rng: rng.split('block-slq') }) : undefined;
+    report.perLayer = blocks.map((b, i) => ({
+      name: b.name, shape: b.shape ?? [b.size], parameters: b.size,
+      top: { values: Array.from(tops[i].result.values), residuals: Array.from(tops[i].result.residuals), hvps: tops[i].result.hvps, converged: tops[i].result.converged },
+      ...(perBlockTrace ? { trace: traceJson(perBlockTrace.blocks[i].result) } : {}),
+      ...(dens ? { density: densityJson(dens[i].result) } : {}),
+    }));
+  }
+  report.seconds = (performance.now() - t0) / 1000;
+  return report;
+}
+
+/** A coarse text histogram of a density: mass in `bins` equal intervals of the grid. */
+function densityBars(d: DensityJson, bins = 12): string {
+  const g = d.grid, y = d.density;
+  const lo = g[0], hi = g[g.length - 1];
+  const mass = new Array<number>(bins).fill(0);
+  for (let i = 1; i < g.length; i++) {
+    const mid = 0.5 * (g[i] + g[i - 1]);
+    const b = Math.min(bins - 1, Math.floor(((mid - lo) / (hi - lo)) * bins));
+    mass[b] += 0.5 * (y[i] + y[i - 1]) * (g[i] - g[i - 1]);
+  }
+  const width = 40;
+  return mass.map((m, b) => {
+    const a = lo + ((hi - lo) * b) / bins, c = lo + ((hi - lo) * (b + 1)) / bins;
+    return `  [${fmt(a).padStart(9)}, ${fmt(c).padStart(9)})  ${'█'.repeat(Math.round(m * width))} ${fmt(m)}`;
+  }).join('\n');
+}
+
+const pm = (v: number, se: number) => `${fmt(v)} ± ${fmt(se)}`;
+
+export function formatHessianReport(r: HessianReport, paths: { model: string; data: string }): string {
+  const out: string[] = [];
+  out.push(`model ${paths.model}: MLP [${r.model.widths.join(', ')}] ${r.model.activation}, ${r.model.parameters} parameters (${r.model.dtype}), loss ${r.model.loss === 'mse' ? 'MSE (1/2n)Σ‖f − y‖²' : 'cross-entropy'}`);
+  out.push(`data  ${paths.data}: ${r.data.examples} examples, ${r.data.inputs} inputs, ${r.data.outputs} outputs`);
+  out.push(`loss ${fmt(r.lossValue)}, ‖∇L‖ ${fmt(r.gradNorm)}`);
+  out.push('');
+  out.push(`top-${r.top.values.length} Hessian eigenvalues (Lanczos, ${r.top.hvps} HVPs${r.top.converged ? '' : ', NOT converged'}):`);
+  out.push(table([['#', 'eigenvalue', 'residual ‖Hy − λy‖'], ...r.top.values.map((v, i) => [String(i + 1), fmt(v), fmt(r.top.residuals[i])])]));
+  out.push('');
+  out.push(`sharpness λ_max = ${fmt(r.sharpness)}  →  GD max stable learning rate 2/λ_max = ${fmt(r.gdMaxStableLr)}`);
+  if (r.power) out.push(`power iteration (largest |λ|): ${fmt(r.power.value)} (residual ${fmt(r.power.residual)}, ${r.power.hvps} HVPs${r.power.converged ? '' : ', NOT converged'})`);
+  if (r.gaussNewton) {
+    out.push(`Gauss–Newton λ_max(G) = λ_max(NTK)/n = ${fmt(r.gaussNewton.lambdaMax)}  (λ_max(NTK) = ${fmt(r.gaussNewton.ntkLambdaMax)})`);
+    out.push(`NTK max stable learning rate 2n/λ_max(NTK) = ${fmt(r.gaussNewton.ntkMaxStableLr)}  vs  2/λ_max(H) = ${fmt(r.gdMaxStableLr)}`);
+  }
+  if (r.trace) out.push(`trace (Hutchinson, ${r.trace.probes} Rademacher probes${r.trace.converged ? '' : `, SE target ${fmt(r.trace.relTol)}·|tr| NOT reached`}): ${pm(r.trace.value, r.trace.stderr)}`);
+  if (r.density) {
+    out.push('');
+    out.push(`spectral density (SLQ: ${r.density.probes} probes × ${r.density.steps} Lanczos steps, Gaussian σ = ${fmt(r.density.sigma)}; Ritz range [${fmt(r.density.lambdaMin)}, ${fmt(r.density.lambdaMax)}]; SLQ trace ${fmt(r.density.slqTrace)}), mass per interval:`);
+    out.push(densityBars(r.density));
+  }
+  if (r.perLayer) {
+    out.push('');
+    out.push('per layer (block Hessians H_bb):');
+    const head = ['block', 'shape', 'params', 'λ_max(H_bb)', `top-${r.top.values.length}`];
+    if (r.trace) head.push('tr(H_bb) ± SE');
+    if (r.density) head.push('Ritz range');
+    out.push(table([head, ...r.perLayer.map((b) => {
+      const row = [b.name, `[${b.shape.join('×')}]`, String(b.parameters), fmt(b.top.values[0]), b.top.values.map(fmt).join(', ')];
+      if (r.trace) row.push(b.trace ? pm(b.trace.value, b.trace.stderr) : '');
+      if (r.density) row.push(b.density ? `[${fmt(b.density.lambdaMin)}, ${fmt(b.density.lambdaMax)}]` : '');
+      return row;
+    })]));
+  }
+  out.push('');
+  out.push(`(${r.seconds.toFixed(1)} s, seed ${r.seed})`);
+  return out.join('\n') + '\n';
+}
+
+export function register(program: Command): void {
+  program.command('hessian')
+    .description('Hessian spectrum of a saved model on a data set: top-k eigenvalues (Lanczos), trace (Hutchinson), density (SLQ), per layer')
+    .requiredOption('--model <ckpt.json>', 'checkpoint manifest (lmech-checkpoint v1; weights file beside it)')
+    .requiredOption('--data <data.json>', 'data file {"x": number[][], "y": number[][] | number[]}')
+    .option('--top-k <k>', 'number of top eigenvalues', String(defaultHessianOptions.topK))
+    .option('--trace', 'Hutchinson trace estimate with its standard error')
+    .option('--density', 'spectral density by stochastic Lanczos quadrature')
+    .option('--per-layer', 'also per parameter block (W1, b1, W2, …)')
+    .option('--power', 'cross-check λ_max by power iteration')
+    .option('--tol <x>', 'Lanczos relative residual tolerance', String(defaultHessianOptions.tol))
+    .option('--trace-tol <x>', 'stop Hutchinson when SE ≤ x·|trace|', String(defaultHessianOptions.traceTol))
+    .option('--max-probes <n>', 'most Hutchinson probes', String(defaultHessianOptions.maxProbes))
+    .option('--density-probes <n>', 'SLQ probe vectors', String(defaultHessianOptions.densityProbes))
+    .option('--density-steps <n>', 'Lanczos steps per SLQ probe', String(defaultHessianOptions.densitySteps))
+    .option('--grid <n>', 'density grid points', String(defaultHessianOptions.gridSize))
+    .option('--seed <n>', 'random seed for the probes', String(defaultHessianOptions.seed))
+    .option('--backend <name>', 'wasm | reference', 'wasm')
+    .option('--json', 'print one JSON object')
+    .action(async (raw: Record<string, unknown>) => {
+      const o = parseHessianOptions(raw);
+      if (raw.backend === 'reference') useReference();
+      else if (raw.backend === 'wasm' || raw.backend === undefined) { try { await useWasm(); } catch { useReference(); } }
+      else throw new Error(`--backend: must be one of "wasm", "reference" (got ${JSON.stringify(raw.backend)})`);
+      const ck = loadCheckpoint(String(raw.model));
+      const data = loadDataset(String(raw.data), ck.spec, ck.loss);
+      const log = raw.json ? () => {} : (m: string) => { if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${m}`); };
+      const report = hessianReport(ck, data, o, log);
+      if (!raw.json && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+      process.stdout.write(raw.json ? JSON.stringify(report) + '\n' : formatHessianReport(report, { model: String(raw.model), data: String(raw.data) }));
+    });
+}

@@ -1,0 +1,450 @@
+/**
+ * Experiment `edge-of-stability`: progressive sharpening and the 2/η plateau (paper §2.3, Fig. 4;
+ * Cohen et al. 2021), on a small MLP trained by full-batch GD on an MNIST subset.
+ *
+ * For each η in {lr·s : s ∈ lrScales} we train from the same init, measure the sharpness
+ * S = λ_max(∇²L) every `sharpnessEvery` steps (Lanczos on exact Hessian-vector products,
+ * warm-started from the previous top eigenvector), and the loss at every step. Then:
+ *   (a) progressive sharpening: from its lowest value below the threshold, S rises (×≥1.1)
+ *       before reaching 2/η;
+ *   (b) plateau: averaged over the plateau window, S·η/2 lies in [1 − band, 1 + band];
+ *   (c) the loss keeps falling over long windows (mean over the last fifth of the post-threshold
+ *       span < mean over its first fifth) …
+ *   (d) … but not monotonically (a fraction ≥ 1% of post-threshold steps raise the loss), while
+ *       (e) below the threshold GD decreases the loss at (nearly) every step (≤ 1% rises);
+ *   (f) control: gradient flow (RK4, step 0.9/S re-chosen at every sharpness measurement)
+ *       from the same init has no threshold and sharpens past 2/η of the largest η (×≥1.1).
+ *
+ * Threshold crossing and plateau window (stated tolerances):
+ *   - S_low: the first sharpness measurement below crossFraction·2/η (default 0.9). Runs that
+ *     start above 2/η (the initial transient falls under it) count from there.
+ *   - crossing step t_c: the first measurement after S_low with S ≥ crossFraction·2/η.
+ *   - plateau window: measurements at steps ≥ t_c + burnIn·(T − t_c) (default burnIn ½, which
+ *     drops the overshoot right after t_c); needs ≥ 5 measurements.
+ * Regime: the run must start or fall below the threshold, reach it within the budget, and not
+ * diverge; otherwise the affected checks are out of regime, never falsified.
+ */
+import { z } from 'zod';
+import { Rng } from '../engine/rng.js';
+import { tensor, type Tensor } from '../engine/tensor.js';
+import { mseLoss, scale, softmaxCrossEntropy } from '../engine/ops.js';
+import { flatLoss, flatten } from '../engine/params.js';
+import { initMlp, mlpForward, type MlpSpec } from '../models/mlp.js';
+import { loadDigits, type Dataset } from '../data/mnist.js';
+import { sharpness } from '../observables/sharpness.js';
+import { stabilityThreshold } from '../theory/edge-of-stability.js';
+import { gradientDescent } from '../training/gd.js';
+import { gradientFlow } from '../training/flow.js';
+import type { Objective } from '../training/objective.js';
+import type { Check, Experiment, PlotSpec, RegimeCondition, RunContext } from './types.js';
+import { divergedChecks, fmt, numericCheck, regimeCondition } from './verdict.js';
+
+export const eosSchema = z.object({
+  data: z.enum(['mnist', 'synthetic']).default('mnist').describe('MNIST digits (Node; the browser falls back to synthetic) or a seeded Gaussian mixture'),
+  samples: z.number().int().min(20).max(10_000).default(1000).describe('training examples n (balanced over classes)'),
+  pool: z.number().int().min(1).max(14).default(4).describe('average-pooling factor: 28×28 → (28/pool)²; must divide 28'),
+  classes: z.number().int().min(2).max(10).default(10).describe('digits 0..classes−1'),
+  width: z.number().int().min(2).max(256).default(32).describe('hidden width'),
+  depth: z.number().int().min(1).max(4).default(2).describe('number of hidden layers'),
+  activation: z.enum(['tanh', 'relu']).default('tanh').describe('hidden nonlinearity'),
+  loss: z.enum(['mse', 'ce']).default('mse').describe('½·mean squared error on one-hot targets, or softmax cross-entropy'),
+  lr: z.number().gt(0).max(20).default(0.3).describe('largest GD learning rate η (threshold 2/η)'),
+  lrScales: z.array(z.number().gt(0).max(1)).min(1).max(6).default([1, 0.85, 0.7]).describe('further η as multiples of lr'),
+  steps: z.number().int().min(10).max(100_000).default(3000).describe('GD steps per η'),
+  sharpnessEvery: z.number().int().min(1).max(10_000).default(50).describe('measure the sharpness every k steps'),
+  lanczosTol: z.number().gt(0).max(0.1).default(1e-3).describe('relative residual tolerance of the Lanczos top eigenvalue'),
+  band: z.number().gt(0).max(1).default(0.1).describe('plateau tolerance: mean S·η/2 ∈ [1 − band, 1 + band]'),
+  crossFraction: z.number().gt(0).max(1).default(0.9).describe('threshold reached when S ≥ crossFraction·2/η'),
+  burnIn: z.number().min(0).max(0.9).default(0.5).describe('fraction of the post-threshold span dropped before the plateau average'),
+  flowControl: z.boolean().default(true).describe('gradient-flow control (RK4, dt = flowDt/S) for the largest η'),
+  flowDt: z.number().gt(0).max(1).default(0.9).describe('RK4 step of the flow control as a fraction of 1/S (S re-measured every sharpnessEvery·η of time)'),
+  flowStop: z.number().min(1).max(10).default(1.15).describe('stop the flow once S ≥ flowStop·2/η (past GD’s crossing time)'),
+  seed: z.number().int().min(0).max(2 ** 31).default(0).describe('random seed (data subset and init)'),
+});
+
+export type EosConfig = z.infer<typeof eosSchema>;
+
+export function learningRates(c: { lr: number; lrScales: number[] }): number[] {
+  return [...new Set(c.lrScales.map((s) => c.lr * s))].sort((a, b) => b - a);
+}
+
+export function etaLabel(lr: number): string {
+  return `η=${Number(lr.toPrecision(3))}`;
+}
+
+export interface EosPrediction {
+  lrs: number[];
+  thresholds: number[];
+  band: [number, number];
+}
+
+function predictEos(c: EosConfig): EosPrediction {
+  if (28 % c.pool !== 0) throw new RangeError(`pool: must divide 28 (1, 2, 4, 7, 14), got ${c.pool}`);
+  const lrs = learningRates(c);
+  return { lrs, thresholds: lrs.map(stabilityThreshold), band: [1 - c.band, 1 + c.band] };
+}
+
+// ---------------------------------------------------------------------------------------
+// Model and objective.
+
+export interface MlpProblem {
+  spec: MlpSpec;
+  like: Tensor[];
+  theta0: Float64Array;
+  objective: Objective;
+  hvp(theta: Float64Array, v: Float64Array): Float64Array;
+}
+
+export function mlpProblem(ds: Dataset, opts: { width: number; depth: number; activation: 'tanh' | 'relu'; loss: 'mse' | 'ce'; seed: number }): MlpProblem {
+  const X = tensor(ds.X, [ds.n, ds.d]);
+  const Y = tensor(ds.Y, [ds.n, ds.classes]);
+  const spec: MlpSpec = { widths: [ds.d, ...Array(opts.depth).fill(opts.width), ds.classes], activation: opts.activation };
+  const like = initMlp(spec, new Rng(opts.seed).split('init'), 'f64');
+  const f = opts.loss === 'mse'
+    ? (...p: Tensor[]) => scale(mseLoss(mlpForward(spec, p, X), Y), 0.5)
+    : (...p: Tensor[]) => softmaxCrossEntropy(mlpForward(spec, p, X), Y);
+  const fl = flatLoss(f, like);
+  const theta0 = flatten(like);
+  return {
+    spec, like, theta0,
+    objective: { dim: theta0.length, value: (th) => fl.value(th), valueAndGrad: (th) => fl.valueAndGrad(th) },
+    hvp: (th, v) => fl.hvp(th, v),
+  };
+}
+
+/** Top Hessian eigenvalue tracker: warm-starts every Lanczos run from the last top eigenvector. */
+export function sharpnessTracker(hvp: (theta: Float64Array, v: Float64Array) => Float64Array, dim: number, tol: number, seed = 0) {
+  let start: Float64Array | undefined;
+  const rng = new Rng(seed).split('lanczos');
+  let hvps = 0;
+  return {
+    measure(theta: Float64Array): number {
+      const r = sharpness((v) => { hvps++; return hvp(theta, v); }, dim, { tol, maxIter: Math.min(dim, 80), rng, ...(start ? { start } : {}) });
+      start = r.vector;
+      return r.value;
+    },
+    get hvps() { return hvps; },
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Trace analysis (pure; tested on synthetic traces).
+
+export interface SharpnessTrace {
+  lr: number;
+  /** Steps at which the sharpness was measured, ascending, and the values. */
+  steps: number[];
+  sharpness: number[];
+  /** Loss at every step 0..lastStep. */
+  loss: ArrayLike<number>;
+  lastStep: number;
+}
+
+export interface EosAnalysis {
+  threshold: number;
+  /** First measurement below crossFraction·2/η (−1 if none) and its value. */
+  lowStep: number;
+  sLow: number;
+  /** First measurement at or above crossFraction·2/η after lowStep (−1 if none). */
+  crossStep: number;
+  sCross: number;
+  /** max S·η/2 over the run after lowStep. */
+  maxRatio: number;
+  /** S at the crossing (or at the end, if never crossed) over S_low. */
+  sharpeningFactor: number;
+  plateauFrom: number;
+  plateauCount: number;
+  plateauMean: number;
+  /** Standard error of the plateau mean by batch means (≤ 5 batches). */
+  plateauSe: number;
+  /** Mean loss over the last fifth over the first fifth of [crossStep, lastStep]. */
+  lossRatio: number;
+  /** Fraction of steps t → t+1 in [crossStep, lastStep] whose loss rose. */
+  riseFractionEos: number;
+  /** Same over [lowStep, crossStep) — below the threshold. */
+  riseFractionStable: number;
+  stableSteps: number;
+  postSteps: number;
+}
+
+function meanOf(a: ArrayLike<number>, from: number, to: number): number {
+  let s = 0;
+  for (let i = from; i < to; i++) s += a[i];
+  return s / Math.max(1, to - from);
+}
+
+function riseFraction(loss: ArrayLike<number>, from: number, to: number): number {
+  let rises = 0, n = 0;
+  for (let t = from; t < to && t + 1 < loss.length; t++, n++) if (loss[t + 1] > loss[t]) rises++;
+  return n ? rises / n : NaN;
+}
+
+export function analyzeTrace(tr: SharpnessTrace, opts: { crossFraction: number; burnIn: number }): EosAnalysis {
+  const threshold = stabilityThreshold(tr.lr);
+  const level = opts.crossFraction * threshold;
+  const iLow = tr.sharpness.findIndex((s) => s < level);
+  let iCross = -1;
+  if (iLow >= 0) for (let i = iLow + 1; i < tr.sharpness.length; i++) if (tr.sharpness[i] >= level) { iCross = i; break; }
+  const lowStep = iLow >= 0 ? tr.steps[iLow] : -1;
+  const sLow = iLow >= 0 ? tr.sharpness[iLow] : NaN;
+  const crossStep = iCross >= 0 ? tr.steps[iCross] : -1;
+  const after = iLow >= 0 ? tr.sharpness.slice(iLow) : [];
+  const maxRatio = after.length ? Math.max(...after) / threshold : NaN;
+  const sCross = iCross >= 0 ? tr.sharpness[iCross] : NaN;
+  const sharpeningFactor = iLow < 0 ? NaN : (iCross >= 0 ? sCross : tr.sharpness[tr.sharpness.length - 1]) / sLow;
+  let plateauFrom = -1, plateau: number[] = [];
+  if (crossStep >= 0) {
+    plateauFrom = crossStep + opts.burnIn * (tr.lastStep - crossStep);
+    plateau = tr.sharpness.filter((_, i) => tr.steps[i] >= plateauFrom).map((s) => s / threshold);
+  }
+  const plateauMean = plateau.length ? plateau.reduce((a, b) => a + b, 0) / plateau.length : NaN;
+  let plateauSe = NaN;
+  if (plateau.length >= 2) {
+    const B = Math.min(5, plateau.length);
+    const means: number[] = [];
+    for (let b = 0; b < B; b++) {
+      const lo = Math.floor((b * plateau.length) / B), hi = Math.floor(((b + 1) * plateau.length) / B);
+      means.push(meanOf(plateau, lo, hi));
+    }
+    const m = means.reduce((a, x) => a + x, 0) / B;
+    plateauSe = Math.sqrt(means.reduce((a, x) => a + (x - m) ** 2, 0) / (B - 1) / B);
+  }
+  let lossRatio = NaN, riseFractionEos = NaN, postSteps = 0;
+  const last = Math.min(tr.lastStep, tr.loss.length - 1);
+  if (crossStep >= 0) {
+    postSteps = last - crossStep;
+    const fifth = Math.max(1, Math.floor((postSteps + 1) / 5));
+    lossRatio = meanOf(tr.loss, last + 1 - fifth, last + 1) / meanOf(tr.loss, crossStep, crossStep + fifth);
+    riseFractionEos = riseFraction(tr.loss, crossStep, last);
+  }
+  const stableEnd = crossStep >= 0 ? crossStep : last;
+  const riseFractionStable = lowStep >= 0 ? riseFraction(tr.loss, lowStep, stableEnd) : NaN;
+  return {
+    threshold, lowStep, sLow, crossStep, sCross, maxRatio, sharpeningFactor, plateauFrom, plateauCount: plateau.length,
+    plateauMean, plateauSe, lossRatio, riseFractionEos, riseFractionStable, stableSteps: lowStep >= 0 ? stableEnd - lowStep : 0, postSteps,
+  };
+}
+
+export interface FlowControl {
+  lr: number;
+  /** Time (and GD-equivalent step t/η) reached, and S along the way. */
+  times: number[];
+  sharpness: number[];
+  maxRatio: number;
+  status: string;
+  gradients: number;
+}
+
+/** Checks from analysed traces (pure: the verdict logic, tested on synthetic traces). */
+export function eosChecks(
+  c: Pick<EosConfig, 'band' | 'crossFraction' | 'burnIn'>,
+  runs: { lr: number; status: string; divergedAt?: number; analysis?: EosAnalysis }[],
+  flow?: FlowControl,
+): { checks: Check[]; regime: RegimeCondition[] } {
+  const checks: Check[] = [];
+  const regime: RegimeCondition[] = [];
+  const names = (lab: string) => [`${lab} progressive sharpening`, `${lab} sharpness plateau at 2/η`, `${lab} loss falls over long windows`, `${lab} loss non-monotone at the edge`, `${lab} loss monotone below the threshold`];
+  for (const r of runs) {
+    const lab = etaLabel(r.lr);
+    if (r.status === 'diverged' || !r.analysis) {
+      checks.push(...divergedChecks(names(lab), r.divergedAt ?? -1));
+      continue;
+    }
+    const a = r.analysis;
+    const below = regimeCondition(`${lab}: lowest S·η/2 after the start (run must start or fall below ${c.crossFraction})`, a.lowStep >= 0 ? a.sLow / a.threshold : Infinity, 'max', c.crossFraction);
+    const reached = regimeCondition(`${lab}: max S·η/2 (threshold reached within the budget)`, a.maxRatio, 'min', c.crossFraction);
+    const window = regimeCondition(`${lab}: sharpness measurements in the plateau window`, a.plateauCount, 'min', 5);
+    const stableSpan = regimeCondition(`${lab}: GD steps below the threshold`, a.stableSteps, 'min', 20);
+    regime.push(below, reached, window);
+    checks.push(numericCheck({
+      name: `${lab} progressive sharpening`,
+      quantity: 'S at the threshold crossing (or at the end) / lowest S below threshold; theory: S rises under GD (> 1; accepted ≥ 1.1)',
+      predicted: 1.1, measured: a.sharpeningFactor, tolerance: { kind: 'range', lo: 1.1, hi: Infinity }, regime: [below],
+      note: a.crossStep >= 0 ? `S from ${fmt(a.sLow)} (step ${a.lowStep}) to ${fmt(a.sCross)} at step ${a.crossStep}; 2/η = ${fmt(a.threshold)}` : `threshold ${fmt(a.threshold)} not reached; S rose from ${fmt(a.sLow)}`,
+    }));
+    checks.push(numericCheck({
+      name: `${lab} sharpness plateau at 2/η`,
+      quantity: `mean of S·η/2 over the plateau window (steps ≥ ${a.plateauFrom >= 0 ? Math.round(a.plateauFrom) : '—'}, ${a.plateauCount} measurements)`,
+      predicted: 1, measured: a.plateauMean, uncertainty: a.plateauSe,
+      tolerance: { kind: 'range', lo: 1 - c.band, hi: 1 + c.band }, regime: [below, reached, window],
+      note: `2/η = ${fmt(a.threshold)}; mean plateau S = ${fmt(a.plateauMean * a.threshold)}; overshoot max S·η/2 = ${fmt(a.maxRatio)}`,
+    }));
+    checks.push(numericCheck({
+      name: `${lab} loss falls over long windows`,
+      quantity: 'mean loss over the last fifth / first fifth of the post-threshold span (< 1)',
+      predicted: 0, measured: a.lossRatio, tolerance: { kind: 'range', lo: 0, hi: 0.999 }, regime: [below, reached],
+    }));
+    checks.push(numericCheck({
+      name: `${lab} loss non-monotone at the edge`,
+      quantity: 'fraction of post-threshold GD steps that raise the loss (theory: > 0; accepted ≥ 0.01)',
+      predicted: 0.01, measured: a.riseFractionEos, tolerance: { kind: 'range', lo: 0.01, hi: 1 }, regime: [below, reached],
+    }));
+    checks.push(numericCheck({
+      name: `${lab} loss monotone below the threshold`,
+      quantity: 'fraction of GD steps with S < 2/η (from the first sub-threshold measurement to the crossing) that raise the loss (≤ 0.01)',
+      predicted: 0, measured: a.riseFractionStable, tolerance: { kind: 'range', lo: 0, hi: 0.01 }, regime: [below, stableSpan],
+    }));
+  }
+  if (flow) {
+    const gdRun = runs.find((r) => r.lr === flow.lr);
+    const gdReached = gdRun?.analysis && gdRun.analysis.crossStep >= 0 ? 1 : 0;
+    const flowRegime = [
+      regimeCondition('flow control: the GD run at the same η reached its threshold', gdReached, 'min', 1),
+      regimeCondition('flow control: completed (0 = interrupted or diverged)', flow.status === 'completed' ? 1 : 0, 'min', 1),
+    ];
+    checks.push(numericCheck({
+      name: `control: gradient flow sharpens past 2/η (${etaLabel(flow.lr)})`,
+      quantity: 'max S·η/2 along RK4 gradient flow from the same init, after GD’s crossing time (theory: no threshold; accepted ≥ 1.1)',
+      predicted: 1.1, measured: flow.maxRatio, tolerance: { kind: 'range', lo: 1.1, hi: Infinity }, regime: flowRegime,
+      note: `flow to t = ${fmt(flow.times[flow.times.length - 1])} (= ${fmt(flow.times[flow.times.length - 1] / flow.lr)} GD steps of η), ${flow.gradients} gradients`,
+    }));
+  }
+  return { checks, regime };
+}
+
+// ---------------------------------------------------------------------------------------
+// Run.
+
+export interface EosRun {
+  lr: number;
+  status: string;
+  divergedAt?: number;
+  trace: SharpnessTrace;
+  analysis?: EosAnalysis;
+  hvps: number;
+}
+
+export interface EosResult {
+  dataset: string;
+  parameters: number;
+  sharpness0: number;
+  runs: EosRun[];
+  flow?: FlowControl;
+}
+
+/** Full-batch GD at step lr with sharpness every k steps; records loss and sharpness rows. */
+export function gdWithSharpness(
+  prob: MlpProblem, lr: number, steps: number, every: number, tol: number, ctx: RunContext, progress: (f: number) => void,
+  series = { loss: 'loss', sharpness: 'sharpness' },
+): EosRun {
+  const tracker = sharpnessTracker(prob.hvp, prob.objective.dim, tol);
+  const lab = etaLabel(lr);
+  const loss = new Float64Array(steps + 1).fill(NaN);
+  const sSteps: number[] = [], sVals: number[] = [];
+  const recEvery = Math.max(1, Math.ceil(steps / 1000));
+  const res = gradientDescent(prob.objective, prob.theta0, {
+    lr, steps, signal: ctx.signal, progress,
+    onStep: (k, th, L) => {
+      loss[k] = L;
+      if (k % recEvery === 0 || k === steps) ctx.record(series.loss, { eta: lab, lr, step: k, loss: L, method: 'GD' });
+      if (k % every === 0 || k === steps) {
+        const s = tracker.measure(th);
+        sSteps.push(k); sVals.push(s);
+        ctx.record(series.sharpness, { eta: lab, lr, step: k, sharpness: s, ratio: (s * lr) / 2, method: 'GD' });
+      }
+    },
+  });
+  const lastStep = res.status === 'completed' ? steps : Math.max(0, res.steps - 1);
+  return {
+    lr, status: res.status, ...(res.divergedAt !== undefined ? { divergedAt: res.divergedAt } : {}),
+    trace: { lr, steps: sSteps, sharpness: sVals, loss: loss.subarray(0, lastStep + 1), lastStep },
+    hvps: tracker.hvps,
+  };
+}
+
+/**
+ * Gradient-flow control: RK4 from θ0 with dt = opts.dt/S (below 1/S), S re-measured every `every`·η of time;
+ * stops at t = lr·steps, or once S ≥ stop·2/η and t ≥ tMin.
+ */
+export function flowWithSharpness(
+  prob: MlpProblem, lr: number, opts: { steps: number; every: number; tol: number; stop: number; tMin: number; dt: number }, ctx: RunContext, progress: (f: number) => void,
+): FlowControl {
+  const tracker = sharpnessTracker(prob.hvp, prob.objective.dim, opts.tol, 1);
+  const lab = `flow (${etaLabel(lr)} clock)`;
+  const threshold = stabilityThreshold(lr);
+  const T = lr * opts.steps, chunk = lr * opts.every;
+  let theta = Float64Array.from(prob.theta0);
+  let t = 0, gradients = 0, status = 'completed', maxRatio = 0;
+  const times: number[] = [], vals: number[] = [];
+  let counting = false;
+  for (;;) {
+    const s = tracker.measure(theta);
+    times.push(t); vals.push(s);
+    ctx.record('sharpness', { eta: lab, lr, step: t / lr, sharpness: s, ratio: s / threshold, method: 'flow' });
+    if (t >= opts.tMin) counting = true;
+    if (counting) maxRatio = Math.max(maxRatio, s / threshold);
+    if (t >= T - 1e-12 || (counting && s >= opts.stop * threshold)) break;
+    if (ctx.signal.aborted) { status = 'interrupted'; break; }
+    const dt = Math.min(opts.dt / Math.max(s, 1e-12), chunk);
+    const span = Math.min(chunk, T - t);
+    const r = gradientFlow(prob.objective, theta, { dt, tEnd: span, signal: ctx.signal });
+    gradients += 4 * r.steps + 1;
+    if (r.status !== 'completed') { status = r.status; break; }
+    theta = Float64Array.from(r.theta);
+    t += span;
+    ctx.record('loss', { eta: lab, lr, step: t / lr, loss: r.finalLoss, method: 'flow' });
+    progress(Math.min(1, t / T));
+  }
+  return { lr, times, sharpness: vals, maxRatio, status, gradients };
+}
+
+async function runEos(c: EosConfig, ctx: RunContext, p: EosPrediction): Promise<EosResult> {
+  const ds = await loadDigits({ data: c.data, samples: c.samples, pool: c.pool, classes: c.classes, seed: c.seed });
+  const prob = mlpProblem(ds, { ...c, seed: c.seed });
+  const s0 = sharpnessTracker(prob.hvp, prob.objective.dim, c.lanczosTol).measure(prob.theta0);
+  const work = p.lrs.length + (c.flowControl ? 2 : 0);
+  let done = 0;
+  for (const [i, lr] of p.lrs.entries()) {
+    for (const step of [0, c.steps]) ctx.record('sharpness', { eta: etaLabel(lr), lr, step, sharpness: p.thresholds[i], ratio: 1, method: 'theory' });
+  }
+  const runs: EosRun[] = [];
+  for (const lr of p.lrs) {
+    if (ctx.signal.aborted) break;
+    const run = gdWithSharpness(prob, lr, c.steps, c.sharpnessEvery, c.lanczosTol, ctx, (f) => ctx.progress((done + f) / work));
+    if (run.status !== 'diverged') run.analysis = analyzeTrace(run.trace, c);
+    runs.push(run);
+    done += 1;
+  }
+  let flow: FlowControl | undefined;
+  if (c.flowControl && runs.length && !ctx.signal.aborted) {
+    const r0 = runs[0];
+    const tMin = r0.analysis && r0.analysis.crossStep >= 0 ? r0.lr * r0.analysis.crossStep : 0;
+    flow = flowWithSharpness(prob, r0.lr, { steps: c.steps, every: c.sharpnessEvery, tol: c.lanczosTol, stop: c.flowStop, tMin, dt: c.flowDt }, ctx, (f) => ctx.progress((done + 2 * f) / work));
+  }
+  return { dataset: ds.description, parameters: prob.objective.dim, sharpness0: s0, runs, ...(flow ? { flow } : {}) };
+}
+
+function compareEos(c: EosConfig, r: EosResult) {
+  const { checks, regime } = eosChecks(c, r.runs, r.flow);
+  const interrupted = r.runs.some((x) => x.status === 'interrupted') || r.flow?.status === 'interrupted';
+  return {
+    checks, regime, status: interrupted ? 'interrupted' as const : 'ok' as const,
+    note: `${r.dataset}; MLP ${c.depth}×${c.width} ${c.activation}, ${c.loss}, P = ${r.parameters}; S(θ₀) = ${fmt(r.sharpness0)}; ` +
+      r.runs.map((x) => `${etaLabel(x.lr)}: 2/η = ${fmt(2 / x.lr)}, plateau S·η/2 = ${fmt(x.analysis?.plateauMean ?? NaN)}`).join('; '),
+  };
+}
+
+function eosPlots(c: EosConfig): PlotSpec[] {
+  const rules = learningRates(c).map((lr) => ({ y: 2 / lr, label: `2/${etaLabel(lr).slice(2)}` }));
+  return [
+    { title: 'Sharpness λ_max(∇²L) vs step', caption: 'Full-batch GD, one colour per η; dashed: 2/η. Gradient flow (clocked in steps of the largest η) keeps sharpening.', kind: 'lines', series: 'sharpness', x: 'step', y: 'sharpness', stroke: 'eta', dashed: 'method', rules },
+    { title: 'Sharpness in units of 2/η', caption: 'S·η/2: 1 is the edge of stability.', kind: 'lines', series: 'sharpness', x: 'step', y: 'ratio', stroke: 'eta', rules: [{ y: 1, label: '2/η' }] },
+    { title: 'Training loss vs step', caption: 'Non-monotone at the edge, but falling over long windows.', kind: 'lines', series: 'loss', x: 'step', y: 'loss', stroke: 'eta', yType: 'log' },
+  ];
+}
+
+export const edgeOfStabilityExperiment: Experiment<EosConfig, EosResult, EosPrediction> = {
+  name: 'edge-of-stability',
+  title: 'Edge of stability: sharpness rises to 2/η and hovers there',
+  strand: '§2.3 simple empirical laws — edge of stability (Fig. 4)',
+  description: 'Full-batch GD on an MLP over an MNIST subset at several η: progressive sharpening, a sharpness plateau at 2/η, a loss that falls non-monotonically; gradient flow as the threshold-free control.',
+  schema: eosSchema,
+  quick: { samples: 500, width: 32, depth: 2, lr: 0.3, lrScales: [1, 0.85], steps: 1200, sharpnessEvery: 50, flowStop: 1.12 },
+  variants: [
+    { label: 'η = 0.1: sharpening too slow to reach 2/η in 400 steps', config: { samples: 500, lr: 0.1, lrScales: [1], steps: 400, flowControl: false }, expect: 'out-of-regime' },
+  ],
+  predict: predictEos,
+  run: runEos,
+  compare: compareEos,
+  plots: eosPlots,
+};

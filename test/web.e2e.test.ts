@@ -1,0 +1,174 @@
+/**
+ * End to end: build the page with Vite, serve it on 127.0.0.1, drive it in Debian's headless
+ * Chromium through playwright-core (no browser download), and check that the DLN experiment runs
+ * live on the wasm backend to a `confirmed` verdict with its plots, checks, and URL state.
+ *
+ * Without /usr/bin/chromium the suite is skipped locally and fails on CI.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+const onCi = Boolean(process.env.CI);
+if (!hasChromium && !onCi) console.warn(`web.e2e: skipped — ${CHROMIUM} not found (install Debian's chromium to run the browser test)`);
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.svg': 'image/svg+xml',
+  '.json': 'application/json',
+};
+
+/** A tiny static server; cross-origin isolated like the Vite dev server, so Stop can use shared memory. */
+function serve(root: string): Promise<Server> {
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    let file = normalize(join(root, path));
+    if (file !== root && !file.startsWith(root + sep)) { res.writeHead(403).end(); return; }
+    if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
+    if (!existsSync(file)) { res.writeHead(404).end('not found'); return; }
+    res.writeHead(200, {
+      'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cross-Origin-Embedder-Policy': 'require-corp',
+      'Cache-Control': 'no-store',
+    });
+    res.end(readFileSync(file));
+  });
+  return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server)));
+}
+
+describe.skipIf(!hasChromium && !onCi)('web page in headless Chromium', () => {
+  let outDir = '';
+  let server: Server | undefined;
+  let browser: Browser | undefined;
+  let base = '';
+
+  beforeAll(async () => {
+    if (!hasChromium) throw new Error(`${CHROMIUM} is required on CI for the browser test (apt-get install chromium)`);
+    outDir = mkdtempSync(join(tmpdir(), 'lmech-web-'));
+    const { build } = await import('vite');
+    await build({
+      root: join(repo, 'web'),
+      configFile: join(repo, 'web', 'vite.config.ts'),
+      build: { outDir, emptyOutDir: true },
+      logLevel: 'silent',
+    });
+    server = await serve(resolve(outDir));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  }, 90_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise<void>((ok) => (server ? server.close(() => ok()) : ok()));
+    if (outDir) rmSync(outDir, { recursive: true, force: true });
+  });
+
+  async function open(query: string): Promise<{ page: Page; errors: string[] }> {
+    const page = await browser!.newPage({ viewport: { width: 1360, height: 1000 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(base + query);
+    return { page, errors };
+  }
+
+  it('runs the DLN experiment live on wasm to a confirmed verdict, with plots, checks and URL state', async () => {
+    const { page, errors } = await open('?experiment=dln&depth=2&init=0.01&lr=0.005&conservation=false&autorun=1');
+    await page.waitForSelector('#verdict[data-state="done"], #verdict[data-state="error"]', { timeout: 60_000 });
+    const error = await page.locator('#error').textContent();
+    expect(await page.locator('#verdict').textContent(), `page error box: ${error}`).toBe('confirmed');
+    expect(await page.locator('#backend').textContent()).toBe('wasm');
+
+    // The controls were restored from the URL.
+    expect(await page.locator('input[name="depth-value"]').inputValue()).toBe('2');
+    expect(await page.locator('input[name="lr-value"]').inputValue()).toBe('0.005');
+    expect(await page.locator('input[type="checkbox"][name="conservation"]').isChecked()).toBe(false);
+
+    // Plots: measured lines and the dashed theory overlay in the mode-strength plot.
+    const modes = page.locator('figure[data-series="modes"] svg');
+    expect(await modes.locator('path').count()).toBeGreaterThan(0);
+    expect(await modes.locator('[stroke-dasharray] path').count()).toBeGreaterThan(0);
+    expect(await page.locator('figure[data-series="loss"] svg path').count()).toBeGreaterThan(0);
+
+    // Checks and regime tables.
+    const rows = page.locator('#checks tbody tr');
+    expect(await rows.count()).toBeGreaterThan(2);
+    expect(await rows.first().locator('.badge').textContent()).toBe('confirmed');
+    expect(await page.locator('#regime tbody tr').count()).toBeGreaterThan(0);
+
+    // Moving a slider updates the URL (replaceState), and marks the result as stale.
+    const depth = page.locator('input[type="range"][name="depth"]');
+    await depth.focus();
+    await page.keyboard.press('ArrowRight');
+    await page.waitForFunction(() => new URLSearchParams(location.search).get('depth') === '3');
+    expect(await page.locator('input[name="depth-value"]').inputValue()).toBe('3');
+    expect(await page.locator('#stale').isVisible()).toBe(true);
+    const lr = page.locator('input[type="range"][name="lr"]');
+    await lr.focus();
+    await page.keyboard.press('ArrowRight');
+    await page.waitForFunction(() => Number(new URLSearchParams(location.search).get('lr')) > 0.005);
+
+    await page.screenshot({ path: join(tmpdir(), 'lmech-page.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 90_000);
+
+  it('shows the ConfigError for invalid values in the URL instead of running', async () => {
+    const { page, errors } = await open('?experiment=dln&depth=12&lr=fast&autorun=1');
+    const box = page.locator('#error');
+    await box.waitFor({ state: 'visible' });
+    const text = await box.textContent();
+    expect(text).toContain('--depth: must be ≤ 8 (got 12)');
+    expect(text).toContain('--lr: expected number (got "fast")');
+    expect(await page.locator('#run').isDisabled()).toBe(true);
+    expect(await page.locator('#verdict').getAttribute('data-state')).toBe('idle');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 30_000);
+
+  it('shows an error the experiment raises at run time (predict refuses an impossible run)', async () => {
+    const { page, errors } = await open('?experiment=dln&depth=4&init=0.001&lr=0.0001&autorun=1');
+    await page.waitForSelector('#verdict[data-state="error"]', { timeout: 30_000 });
+    expect(await page.locator('#error').textContent()).toMatch(/RangeError: steps: the slowest mode needs \d+ GD steps/);
+    expect(await page.locator('#run').isEnabled()).toBe(true);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 40_000);
+
+  it('stops a long run from the Stop button', async () => {
+    const { page, errors } = await open('?experiment=dln&autorun=1'); // the defaults: several seconds
+    await page.waitForFunction(() => Number((document.querySelector('#progress') as HTMLProgressElement).value) > 0.05, undefined, { timeout: 30_000 });
+    // Rows stream in while training: the mode plot is already drawn mid-run.
+    expect(await page.locator('#verdict').getAttribute('data-state')).toBe('running');
+    await page.waitForFunction(() => document.querySelectorAll('figure[data-series="modes"] svg path').length > 0, undefined, { timeout: 10_000 });
+    await page.locator('#stop').click();
+    await page.waitForSelector('#verdict[data-state="done"], #verdict[data-state="stopped"]', { timeout: 20_000 });
+    // The server is cross-origin isolated, so the stop flag is shared memory and the run winds
+    // down inside the worker (no terminate), reporting an interrupted record.
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    expect(await page.locator('#verdict').getAttribute('data-state')).toBe('done');
+    expect(await page.locator('#run-status').textContent()).toContain('status interrupted');
+    expect(await page.locator('#note').textContent()).toContain('interrupted');
+    expect(await page.locator('#run').isEnabled()).toBe(true);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+});
