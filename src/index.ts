@@ -36,3 +36,5 @@ export * as twoLayer from './models/two-layer.js';
 export * as lazyRichTheory from './theory/lazy-rich.js';
 export * as residualDecay from './theory/linearized.js';
 export { relativeChange, kernelTargetAlignment, angularConcentration, concentrationStdError, logLogFit } from './observables/feature-learning.js';
+export * as eosTheory from './theory/edge-of-stability.js';
+export { loadMnist, loadDigits, syntheticDigits, type Dataset as DigitsDataset } from './data/mnist.js';

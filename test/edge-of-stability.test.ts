@@ -191,13 +191,13 @@ describe('GD sharpness tracking on a planted quadratic', () => {
 
 describe('edge-of-stability verdict logic on synthetic traces', () => {
   const lr = 0.2, thr = 10, T = 2000, every = 20;
-  /** S·η/2 rises from `start` to 1 by step `cross`, then hovers at `level` with noise; loss falls with period-2 wiggles after. */
+  /** S·η/2 rises from `start` to `level` by step `cross`, then hovers at `level` with noise; loss falls with period-2 wiggles after. */
   function synth(opts: { start?: number; cross?: number; level?: number; wiggle?: number; reach?: boolean } = {}): SharpnessTrace {
     const { start = 0.6, cross = 600, level = 1.02, wiggle = 0.02, reach = true } = opts;
     const rng = new Rng(9);
     const steps: number[] = [], sharp: number[] = [];
     for (let k = 0; k <= T; k += every) {
-      const r = reach ? (k < cross ? start + (1 - start) * (k / cross) : level + 0.01 * rng.normal()) : start + 0.2 * (k / T);
+      const r = reach ? (k < cross ? start + (level - start) * (k / cross) : level + 0.01 * rng.normal()) : start + 0.2 * (k / T);
       steps.push(k); sharp.push(r * thr);
     }
     const loss = Float64Array.from({ length: T + 1 }, (_, t) => Math.exp(-t / 800) * (1 + (reach && t > cross ? wiggle * (t % 2) : 0)));
@@ -208,8 +208,8 @@ describe('edge-of-stability verdict logic on synthetic traces', () => {
 
   it('a textbook edge-of-stability trace is confirmed on every check', () => {
     const a = analyzeTrace(synth(), opts);
-    expect(a.crossStep).toBe(460); // first multiple of 20 with 0.6 + 0.4·k/600 ≥ 0.9
-    expect(a.plateauFrom).toBe(460 + 0.5 * (T - 460));
+    expect(a.crossStep).toBe(440); // first multiple of 20 with 0.6 + 0.42·k/600 ≥ 0.9
+    expect(a.plateauFrom).toBe(440 + 0.5 * (T - 440));
     expect(Math.abs(a.plateauMean - 1.02)).toBeLessThan(0.01);
     expect(a.plateauSe).toBeGreaterThan(0);
     expect(Object.fromEntries(verdicts(synth()))).toEqual({
@@ -231,6 +231,10 @@ describe('edge-of-stability verdict logic on synthetic traces', () => {
     expect(v['sharpness plateau at 2/η']).toBe('out-of-regime');
     expect(v['loss non-monotone at the edge']).toBe('out-of-regime');
     expect(v['progressive sharpening']).toBe('confirmed'); // 0.6 → 0.8: rose ×1.33
+    // Sharpening that stalls at 0.93·2/η (past crossFraction, short of 2/η) is not the edge.
+    const stall = Object.fromEntries(verdicts(synth({ level: 0.93, wiggle: 0 })));
+    expect(stall['sharpness plateau at 2/η']).toBe('out-of-regime');
+    expect(stall['loss non-monotone at the edge']).toBe('out-of-regime');
     const above = synth({ start: 1.2, cross: 0 });
     const va = Object.fromEntries(verdicts(above));
     expect(va['sharpness plateau at 2/η']).toBe('out-of-regime');

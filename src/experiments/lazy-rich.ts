@@ -9,7 +9,8 @@
  *     ReLU gate flips (−1) and NTK change (−½, flip-dominated; see the theory header), and the
  *     weight-change prefactor from the linearized model;
  *   rich end (smallest α): mass concentration around the teacher directions ≥ richThreshold;
- *   largest α: the concentration stays at its init value, which matches the isotropic baseline;
+ *   largest α: the concentration and the kernel–target alignment stay at their init values, and
+ *     the init concentration matches the isotropic baseline;
  *   width sweep at α = c√m (NTK parameterization): relative weight change ∝ m^{−1/2}.
  */
 import { z } from 'zod';
@@ -257,6 +258,12 @@ function compareLazyRich(c: LazyRichConfig, r: LazyRichResult, p: LazyRichPredic
     name: `lazy regime: concentration stays at its init value (α = ${top.alpha})`,
     quantity: 'concentration after training minus at init',
     predicted: 0, measured: top.concentration - top.concentration0, tolerance: { kind: 'abs', value: 0.02 }, regime: lazyRegime,
+  }));
+  // Lazy ⇒ K fixed ⇒ A(K, y) fixed; |ΔA| ≲ 2‖ΔK‖_F/‖K‖_F to first order, far below 0.01 here.
+  checks.push(numericCheck({
+    name: `lazy regime: kernel–target alignment stays at its init value (α = ${top.alpha})`,
+    quantity: 'A(K_T, y) − A(K₀, y), A = yᵀKy/(‖K‖_F‖y‖²)',
+    predicted: 0, measured: top.alignment - top.alignment0, tolerance: { kind: 'abs', value: 0.01 }, regime: lazyRegime,
   }));
   if (r.widthSweep.length >= 2) {
     const ws = r.widthSweep;

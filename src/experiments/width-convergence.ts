@@ -109,7 +109,7 @@ function run(c: WidthConvergenceConfig, ctx: RunContext, p: WidthConvergencePred
   // Theory line C/√n through the geometric mean of the measurements.
   if (done_) {
     const logC = widths.slice(0, done_).reduce((a, n, i) => a + Math.log(meanDeviation[i] * Math.sqrt(n)), 0) / done_;
-    for (const n of widths) ctx.record('mean', { width: n, method: 'C/√n', deviation: Math.exp(logC) / Math.sqrt(n) });
+    for (const n of widths) ctx.record('mean', { width: n, method: 'theory', deviation: Math.exp(logC) / Math.sqrt(n) });
   }
   let meanKernelDeviation = NaN, meanKernelSe = NaN;
   if (lastKernels.length === c.seeds && !interrupted) {
@@ -158,7 +158,7 @@ function compare(c: WidthConvergenceConfig, r: WidthConvergenceResult, p: WidthC
 
 function plots(): PlotSpec[] {
   return [
-    { title: 'Empirical NTK deviation from the infinite-width NTK', caption: 'RMS over seeds of ‖Θ_emp − Θ_∞‖_F/‖Θ_∞‖_F (columns lo/hi: ∓ one standard error); dashed: C/√width.', kind: 'lines', series: 'mean', x: 'width', y: 'deviation', stroke: 'method', dashed: 'method', xType: 'log', yType: 'log' },
+    { title: 'Empirical NTK deviation from the infinite-width NTK', caption: 'RMS over seeds of ‖Θ_emp − Θ_∞‖_F/‖Θ_∞‖_F (columns lo/hi: ∓ one standard error); dashed (method = theory): C/√width with C fitted.', kind: 'lines', series: 'mean', x: 'width', y: 'deviation', stroke: 'method', dashed: 'method', xType: 'log', yType: 'log' },
     { title: 'Deviation per seed', kind: 'scatter', series: 'deviation', x: 'width', y: 'deviation', stroke: 'seed', xType: 'log', yType: 'log' },
   ];
 }

@@ -196,8 +196,9 @@ export function analyticKernel(spec: FullyConnectedSpec, X1: Mat, X2?: Mat): Ker
 /**
  * The kernel as a function of the cosine c = x·x′/(‖x‖‖x′‖) for inputs with ‖x‖² = d·r2
  * (dot-product kernel on the sphere of radius √(d·r2)). Returns [nngp(c), ntk(c)] per c.
+ * `inputDim` = d matters only for the standard-parameterization NTK (first-layer fan-in).
  */
-export function dotProductKernel(spec: FullyConnectedSpec, cosines: ArrayLike<number>, r2 = 1): { nngp: Float64Array; ntk: Float64Array } {
-  const s = fullyConnected(spec)(scalarState(cosines, r2));
+export function dotProductKernel(spec: FullyConnectedSpec, cosines: ArrayLike<number>, r2 = 1, inputDim = 1): { nngp: Float64Array; ntk: Float64Array } {
+  const s = fullyConnected(spec)(scalarState(cosines, r2, inputDim));
   return { nngp: s.q, ntk: s.t };
 }

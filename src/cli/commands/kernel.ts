@@ -35,8 +35,8 @@ function oneOf<T extends string>(flag: string, value: string | undefined, allowe
 function num(flag: string, value: string | number | undefined, dflt: number | undefined, check: (x: number) => boolean, range: string): number | undefined {
   if (value === undefined) return dflt;
   const x = typeof value === 'number' ? value : Number(value);
-  if (typeof value === 'string' && value.trim() === '') throw new ConfigError(`${flag}: needs a number ${range}`);
-  if (!Number.isFinite(x) || !check(x)) throw new ConfigError(`${flag}: must be a number ${range} (got ${JSON.stringify(value)})`);
+  if (typeof value === 'string' && value.trim() === '') throw new ConfigError(`${flag}: needs ${range}`);
+  if (!Number.isFinite(x) || !check(x)) throw new ConfigError(`${flag}: must be ${range} (got ${JSON.stringify(value)})`);
   return x;
 }
 
@@ -45,10 +45,10 @@ export function kernelCommand(o: KernelCommandOptions): { kind: 'ntk' | 'nngp'; 
   const act = oneOf<KernelActivation>('--act', o.act, ['relu', 'erf', 'linear'], 'relu');
   const kind = oneOf('--kind', o.kind, ['ntk', 'nngp'] as const, 'ntk');
   const param = oneOf<KernelParameterization>('--param', o.param, ['ntk', 'standard'], 'ntk');
-  const depth = num('--depth', o.depth, 3, (x) => Number.isInteger(x) && x >= 1 && x <= 100, 'integer in [1, 100]')!;
-  const sigmaW2 = num('--sigma-w2', o.sigmaW2, act === 'relu' ? 2 : 1, (x) => x >= 0, '≥ 0')!;
-  const sigmaB2 = num('--sigma-b2', o.sigmaB2, 0, (x) => x >= 0, '≥ 0')!;
-  const width = num('--width', o.width, undefined, (x) => Number.isInteger(x) && x >= 1, 'integer ≥ 1');
+  const depth = num('--depth', o.depth, 3, (x) => Number.isInteger(x) && x >= 1 && x <= 100, 'an integer in [1, 100]')!;
+  const sigmaW2 = num('--sigma-w2', o.sigmaW2, act === 'relu' ? 2 : 1, (x) => x >= 0, 'a number ≥ 0')!;
+  const sigmaB2 = num('--sigma-b2', o.sigmaB2, 0, (x) => x >= 0, 'a number ≥ 0')!;
+  const width = num('--width', o.width, undefined, (x) => Number.isInteger(x) && x >= 1, 'an integer ≥ 1');
   if (param === 'standard' && kind === 'ntk' && depth > 1 && width === undefined) {
     throw new ConfigError('--width: the standard-parameterization NTK grows with the hidden width (no infinite-width limit); give --width, or use --param ntk');
   }
