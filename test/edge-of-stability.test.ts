@@ -9,7 +9,7 @@ import {
   catapultPhase, catapultWindow, gdMultiplier, isStable, maxStableLr, quadraticGdLoss, stabilityThreshold, uvStep, uvTrajectory,
 } from '../src/theory/edge-of-stability.js';
 import {
-  analyzeTrace, eosChecks, gdWithSharpness, mlpProblem, sharpnessTracker, type MlpProblem, type SharpnessTrace,
+  analyzeTrace, eosChecks, flowWithSharpness, gdWithSharpness, mlpProblem, sharpnessTracker, type MlpProblem, type SharpnessTrace,
 } from '../src/experiments/edge-of-stability.js';
 import { catapultChecks, spikeOf } from '../src/experiments/catapult.js';
 import type { RunContext } from '../src/experiments/types.js';
@@ -186,6 +186,30 @@ describe('GD sharpness tracking on a planted quadratic', () => {
     const q = plantedQuadratic([0.5, 1, 2, 3.5, 6]);
     const run = gdWithSharpness(q, 0.35, 400, 50, 1e-8, ctx(), () => {}); // 2/η = 5.7 < 6
     expect(run.status).toBe('diverged');
+  });
+});
+
+describe('gradient-flow control on a planted quadratic', () => {
+  it('RK4 with dt = 0.9/S follows e^{−λt}; stops at the horizon, or once S ≥ flowStop·2/η', () => {
+    const lambdas = [0.2, 0.7, 1.5, 3, 6];
+    const q = plantedQuadratic(lambdas, 3);
+    const P = lambdas.length, Q = randomOrthogonal(P, new Rng(3));
+    const x0 = lambdas.map((_, k) => { let s = 0; for (let i = 0; i < P; i++) s += Q.data[i * P + k] * q.theta0[i]; return s; });
+    const c = ctx();
+    // 2/η = 8 > 6: never stops early; horizon T = η·steps = 10.
+    const f = flowWithSharpness(q, 0.25, { steps: 40, every: 10, tol: 1e-10, stop: 1.1, tMin: 0, dt: 0.9 }, c, () => {});
+    expect(f.status).toBe('completed');
+    expect(f.times.at(-1)).toBeCloseTo(10, 12);
+    for (const s of f.sharpness) expect(Math.abs(s - 6) / 6).toBeLessThan(1e-8);
+    expect(f.maxRatio).toBeCloseTo(6 / 8, 8);
+    const exact = lambdas.reduce((a, l, i) => a + 0.5 * l * (Math.exp(-l * 10) * x0[i]) ** 2, 0);
+    const last = c.rows.get('loss')!.at(-1)!;
+    expect(Math.abs(Number(last.loss) - exact) / exact).toBeLessThan(1e-3);
+    // 2/η = 5 < 6: S·η/2 = 1.2 ≥ 1.1 at t = 0 → stops at once.
+    const g = flowWithSharpness(q, 0.4, { steps: 40, every: 10, tol: 1e-10, stop: 1.1, tMin: 0, dt: 0.9 }, ctx(), () => {});
+    expect(g.times).toEqual([0]);
+    expect(g.maxRatio).toBeCloseTo(1.2, 8);
+    expect(g.gradients).toBe(0);
   });
 });
 

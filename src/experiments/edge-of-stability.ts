@@ -249,7 +249,7 @@ export interface FlowControl {
 
 /** Checks from analysed traces (pure: the verdict logic, tested on synthetic traces). */
 export function eosChecks(
-  c: Pick<EosConfig, 'band' | 'crossFraction' | 'burnIn'> & { reachFraction?: number },
+  c: Pick<EosConfig, 'band' | 'crossFraction' | 'burnIn'> & { reachFraction?: number; activation?: EosConfig['activation'] },
   runs: { lr: number; status: string; divergedAt?: number; analysis?: EosAnalysis }[],
   flow?: FlowControl,
 ): { checks: Check[]; regime: RegimeCondition[] } {
@@ -269,6 +269,9 @@ export function eosChecks(
     const reached = regimeCondition(`${lab}: max S·η/2 after the low point (threshold reached within the budget)`, a.maxRatio, 'min', c.reachFraction ?? 0.98);
     const window = regimeCondition(`${lab}: sharpness measurements in the plateau window`, a.plateauCount, 'min', 5);
     const stableSpan = regimeCondition(`${lab}: GD steps below the threshold`, a.stableSteps, 'min', 20);
+    // Monotone descent below 2/η is the descent lemma of the local quadratic model: it needs a
+    // twice-differentiable loss. ReLU kinks are invisible to the Hessian, so it does not apply.
+    const smooth = regimeCondition('loss twice differentiable (1 = tanh; 0 = ReLU, whose kinks the Hessian misses)', c.activation === 'relu' ? 0 : 1, 'min', 1);
     regime.push(below, reached, window);
     checks.push(numericCheck({
       name: `${lab} progressive sharpening`,
@@ -296,7 +299,7 @@ export function eosChecks(
     checks.push(numericCheck({
       name: `${lab} loss monotone below the threshold`,
       quantity: 'fraction of GD steps with S < 2/η (from the first sub-threshold measurement to the crossing) that raise the loss (≤ 0.01)',
-      predicted: 0, measured: a.riseFractionStable, tolerance: { kind: 'range', lo: 0, hi: 0.01 }, regime: [below, stableSpan],
+      predicted: 0, measured: a.riseFractionStable, tolerance: { kind: 'range', lo: 0, hi: 0.01 }, regime: [below, stableSpan, smooth],
     }));
   }
   if (flow) {

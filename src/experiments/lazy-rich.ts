@@ -11,7 +11,7 @@
  *   rich end (smallest α): mass concentration around the teacher directions ≥ richThreshold;
  *   largest α: the concentration and the kernel–target alignment stay at their init values, and
  *     the init concentration matches the isotropic baseline;
- *   width sweep at α = c√m (NTK parameterization): relative weight change ∝ m^{−1/2}.
+ *   width sweep at α = c√m (NTK parameterization): relative weight change ∝ m^{−1/2}, NTK change ∝ m^{−3/4}.
  */
 import { z } from 'zod';
 import { Rng } from '../engine/rng.js';
@@ -22,7 +22,7 @@ import {
 } from '../models/two-layer.js';
 import { angularConcentration, concentrationStdError, kernelTargetAlignment, logLogFit, relativeChange } from '../observables/feature-learning.js';
 import {
-  concentrationBaseline, lazyExponents, lazyRichLearningRate, linearizedDisplacement, ntkFlipExponent, ntkWidthExponent,
+  concentrationBaseline, lazyExponents, lazyRichLearningRate, linearizedDisplacement, ntkFlipExponent, ntkFlipWidthExponent, ntkWidthExponent,
 } from '../theory/lazy-rich.js';
 import { gradientDescent } from '../training/gd.js';
 import { recordSchedule } from '../training/schedule.js';
@@ -54,7 +54,7 @@ export type LazyRichConfig = z.infer<typeof lazyRichSchema>;
 
 export interface LazyRichPrediction {
   lr: { alpha: number; lr: number }[];
-  exponents: { weight: number; feature: number; flips: number; ntkFlip: number; width: number };
+  exponents: { weight: number; feature: number; flips: number; ntkFlip: number; width: number; ntkWidth: number };
   baseline: number;
 }
 
@@ -68,7 +68,7 @@ export function predictLazyRich(c: LazyRichConfig): LazyRichPrediction {
   teacherOf(c);
   return {
     lr: c.alphas.map((alpha) => ({ alpha, lr: lazyRichLearningRate(c.eta0, alpha, c.width) })),
-    exponents: { ...lazyExponents, ntkFlip: ntkFlipExponent, width: ntkWidthExponent },
+    exponents: { ...lazyExponents, ntkFlip: ntkFlipExponent, width: ntkWidthExponent, ntkWidth: ntkFlipWidthExponent },
     baseline: concentrationBaseline(c.teacherAngles.map((a) => a * DEG), c.teacherOutputs, c.coneDegrees * DEG),
   };
 }
@@ -125,7 +125,7 @@ function trainOne(c: LazyRichConfig, m: number, alpha: number, X: Mat, y: Float6
 
 export interface LazyRichResult {
   sweep: RunStats[]; // mean over replicates, one per α (sorted)
-  widthSweep: { m: number; alpha: number; weight: number; ntk: number }[];
+  widthSweep: { m: number; alpha: number; weight: number; ntk: number; flips: number }[];
   concentrationSe0: number;
   statuses: string[];
 }
@@ -137,7 +137,7 @@ async function runLazyRich(c: LazyRichConfig, ctx: RunContext, p: LazyRichPredic
   const delta = c.coneDegrees * DEG;
   const alphas = [...c.alphas].sort((a, b) => a - b);
   const rng = new Rng(c.seed);
-  const total = alphas.length * c.replicates + c.widths.reduce((a, m) => a + m / c.width, 0);
+  const total = c.replicates * (alphas.length + c.widths.reduce((a, m) => a + m / c.width, 0));
   let done = 0;
   const perAlpha: RunStats[][] = alphas.map(() => []);
   const statuses: string[] = [];
@@ -189,25 +189,32 @@ async function runLazyRich(c: LazyRichConfig, ctx: RunContext, p: LazyRichPredic
     ctx.record('concentration', { alpha: s.alpha, concentration: s.concentration0, when: 'init' });
     ctx.record('concentration', { alpha: s.alpha, concentration: p.baseline, when: 'theory' });
   }
-  // Width sweep in NTK parameterization α = c√m (replicate 0's data; nested networks, so only m varies).
+  // Width sweep in NTK parameterization α = c√m: per replicate one data set and one nested family
+  // of networks (the first m neurons of the widest), so only m varies; observables averaged.
   const widthSweep: LazyRichResult['widthSweep'] = [];
-  const rw = rng.split('replicate0');
-  const Xw = gaussianInputs(c.samples, 2, rw.split('data'));
-  const yw = teacherForward(teacher, Xw);
   const mMax = Math.max(0, ...c.widths);
   if (c.widths.some((m) => m % 2)) throw new RangeError(`--widths: every width must be even (got ${c.widths.join(', ')})`);
-  const thetaMax = mMax ? initTwoLayer({ m: mMax, d: 2, alpha: 1 }, rw.split('init-widths')) : new Float64Array(0);
-  for (const m of [...c.widths].sort((a, b) => a - b)) {
-    if (ctx.signal.aborted) break;
-    const alpha = c.widthC * Math.sqrt(m);
-    const theta0 = subNetwork(thetaMax, { m: mMax, d: 2, alpha: 1 }, m);
-    const st = trainOne(c, m, alpha, Xw, yw, theta0, teacher, ctx, false, delta);
-    statuses.push(st.status);
-    widthSweep.push({ m, alpha, weight: st.weight, ntk: st.ntk });
-    ctx.record('width', { m, observable: 'weight ‖θ−θ₀‖/‖θ₀‖', value: st.weight });
-    ctx.record('width', { m, observable: 'NTK ‖K−K₀‖/‖K₀‖', value: st.ntk });
-    done += m / c.width;
-    ctx.progress(done / total);
+  const widths = [...c.widths].sort((a, b) => a - b);
+  const acc = widths.map((m) => ({ m, alpha: c.widthC * Math.sqrt(m), weight: 0, ntk: 0, flips: 0, count: 0 }));
+  for (let r = 0; r < c.replicates && mMax && !ctx.signal.aborted; r++) {
+    const rw = rng.split(`replicate${r}`);
+    const Xw = gaussianInputs(c.samples, 2, rw.split('data'));
+    const yw = teacherForward(teacher, Xw);
+    const thetaMax = initTwoLayer({ m: mMax, d: 2, alpha: 1 }, rw.split('init-widths'));
+    for (const a of acc) {
+      if (ctx.signal.aborted) break;
+      const st = trainOne(c, a.m, a.alpha, Xw, yw, subNetwork(thetaMax, { m: mMax, d: 2, alpha: 1 }, a.m), teacher, ctx, false, delta);
+      statuses.push(st.status);
+      a.weight += st.weight; a.ntk += st.ntk; a.flips += st.flips; a.count++;
+      done += a.m / c.width;
+      ctx.progress(done / total);
+    }
+  }
+  for (const a of acc.filter((x) => x.count)) {
+    const w = { m: a.m, alpha: a.alpha, weight: a.weight / a.count, ntk: a.ntk / a.count, flips: a.flips / a.count };
+    widthSweep.push(w);
+    ctx.record('width', { m: w.m, observable: 'weight ‖θ−θ₀‖/‖θ₀‖', value: w.weight });
+    ctx.record('width', { m: w.m, observable: 'NTK ‖K−K₀‖/‖K₀‖', value: w.ntk });
   }
   return { sweep, widthSweep, concentrationSe0: Math.sqrt(mean(seSq.length ? seSq : [NaN]) / Math.max(1, seSq.length)), statuses };
 }
@@ -275,6 +282,14 @@ function compareLazyRich(c: LazyRichConfig, r: LazyRichResult, p: LazyRichPredic
       quantity: `log-log slope of ‖θ_T − θ₀‖/‖θ₀‖ vs width m ∈ [${ws[0].m}, ${ws[ws.length - 1].m}], c = ${c.widthC}`,
       predicted: p.exponents.width, measured: ft.slope, uncertainty: ft.se, tolerance: { kind: 'abs', value: c.slopeTolerance }, regime: [widthLazy],
     }));
+    const fk = logLogFit(ws.map((w) => w.m), ws.map((w) => w.ntk));
+    const widthFlips = regimeCondition('width sweep: fewest ReLU gate flips (flip-dominated NTK change)', Math.min(...ws.map((w) => w.flips)), 'min', 10);
+    regime.push(widthFlips);
+    checks.push(numericCheck({
+      name: 'NTK parameterization (α = c√m): NTK change ∝ m^{−3/4} (gate-flip dominated)',
+      quantity: `log-log slope of ‖K_T − K₀‖_F/‖K₀‖_F vs width m ∈ [${ws[0].m}, ${ws[ws.length - 1].m}], c = ${c.widthC}`,
+      predicted: p.exponents.ntkWidth, measured: fk.slope, uncertainty: fk.se, tolerance: { kind: 'abs', value: c.ntkSlopeTolerance }, regime: [widthLazy, widthFlips],
+    }));
   }
   const alignFit = lazy.length >= 2 ? fit((s) => Math.abs(s.alignment - s.alignment0) || 1e-300) : undefined;
   const note = `kernel–target alignment: init ${bottom.alignment0.toFixed(3)} → ${bottom.alignment.toFixed(3)} at α = ${bottom.alpha}, → ${top.alignment.toFixed(3)} at α = ${top.alpha}` +
@@ -291,7 +306,7 @@ function lazyRichPlots(c: LazyRichConfig): PlotSpec[] {
     { title: 'Angular concentration on the teacher directions', caption: `Mass fraction within ${c.coneDegrees}° of a same-sign teacher direction; dashed rule: isotropic baseline ${baseline.toFixed(3)} (eq. 2).`, kind: 'scatter', series: 'concentration', x: 'alpha', y: 'concentration', stroke: 'when', xType: 'log', rules: [{ y: baseline, label: 'baseline' }] },
     { title: 'Kernel–target alignment yᵀKy/(‖K‖_F‖y‖²)', kind: 'scatter', series: 'alignment', x: 'alpha', y: 'alignment', stroke: 'when', xType: 'log' },
     { title: 'Training loss (relative to the initial loss)', kind: 'lines', series: 'loss', x: 'step', y: 'loss', stroke: 'alpha', yType: 'log' },
-    { title: 'Width sweep in NTK parameterization (α = c√m)', caption: 'Theory: weights ∝ m^{−1/2} (checked); NTK ∝ m^{−3/4} from gate flips (recorded only).', kind: 'scatter', series: 'width', x: 'm', y: 'value', stroke: 'observable', xType: 'log', yType: 'log' },
+    { title: 'Width sweep in NTK parameterization (α = c√m)', caption: 'Theory: weights ∝ m^{−1/2}; NTK ∝ m^{−3/4} (gate flips: (ε/m)^{1/2} with ε ∝ m^{−1/2}).', kind: 'scatter', series: 'width', x: 'm', y: 'value', stroke: 'observable', xType: 'log', yType: 'log' },
   ];
 }
 

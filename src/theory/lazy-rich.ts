@@ -36,7 +36,8 @@
  *      valid while N_f ≫ 1 (for N_f ≲ 1 the change is a rare-event, mean ∝ 1/α) and while (a) is
  *      negligible. Without the doubling trick (a) is O(ε) and dominates for ε ≳ 1/m; but then
  *      f₀ = O(α/√m) and the 1/α² loss no longer makes training lazy (the residual grows with α).
- *      In NTK parameterization (α = c√m): ε ∝ m^{−1/2}, so ‖ΔK‖/‖K‖ ∝ m^{−3/4} (recorded only).
+ *      In NTK parameterization (α = c√m): ε ∝ m^{−1/2}, so ‖ΔK‖/‖K‖ ∝ (ε/m)^{1/2} ∝ m^{−3/4} — faster
+ *      than the m^{−1/2} of a smooth kernel (there N_f ~ n m ε ∝ √m grows, so flips dominate at all m).
  *        kernel–target alignment change: driven by the same flips; recorded, not checked.
  *      In NTK parameterization, f = (1/√m)Σ a_i ReLU(w_iᵀx), i.e. α = c√m, the same law reads
  *      ∝ m^{−1/2} at fixed c: width alone makes training lazy (Jacot et al. 2018; Lee et al. 2019).
@@ -72,6 +73,9 @@ export const lazyExponents = { weight: -1, feature: -1, flips: -1 } as const;
 
 /** Predicted log-log slope in α of the NTK change, gate-flip dominated (header, (i)). */
 export const ntkFlipExponent = -0.5;
+
+/** Predicted slope in width m of the NTK change at α = c√m, gate-flip dominated (header, (i)). */
+export const ntkFlipWidthExponent = -0.75;
 
 /** Predicted slope in width m at α = c√m (NTK parameterization). */
 export const ntkWidthExponent = -0.5;
