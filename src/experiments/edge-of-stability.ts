@@ -304,7 +304,7 @@ export function eosChecks(
   }
   if (flow) {
     const gdRun = runs.find((r) => r.lr === flow.lr);
-    const gdReached = gdRun?.analysis && gdRun.analysis.crossStep >= 0 ? 1 : 0;
+    const gdReached = gdRun?.analysis && gdRun.analysis.crossStep >= 0 && gdRun.analysis.maxRatio >= (c.reachFraction ?? 0.98) ? 1 : 0;
     const flowRegime = [
       regimeCondition('flow control: the GD run at the same η reached its threshold', gdReached, 'min', 1),
       regimeCondition('flow control: completed (0 = interrupted or diverged)', flow.status === 'completed' ? 1 : 0, 'min', 1),
@@ -425,8 +425,12 @@ async function runEos(c: EosConfig, ctx: RunContext, p: EosPrediction): Promise<
   let flow: FlowControl | undefined;
   if (c.flowControl && runs.length && !ctx.signal.aborted) {
     const r0 = runs[0];
-    const tMin = r0.analysis && r0.analysis.crossStep >= 0 ? r0.lr * r0.analysis.crossStep : 0;
-    flow = flowWithSharpness(prob, r0.lr, { steps: c.steps, every: c.sharpnessEvery, tol: c.lanczosTol, stop: c.flowStop, tMin, dt: c.flowDt }, ctx, (f) => ctx.progress((done + 2 * f) / work));
+    const reached = !!r0.analysis && r0.analysis.crossStep >= 0 && r0.analysis.maxRatio >= c.reachFraction;
+    const tMin = reached ? r0.lr * r0.analysis!.crossStep : 0;
+    // Without a GD crossing the control has nothing to contrast with (its check is out of
+    // regime), so the costly flow is skipped.
+    if (!reached) flow = { lr: r0.lr, times: [0], sharpness: [s0], maxRatio: NaN, status: 'skipped', gradients: 0 };
+    else flow = flowWithSharpness(prob, r0.lr, { steps: c.steps, every: c.sharpnessEvery, tol: c.lanczosTol, stop: c.flowStop, tMin, dt: c.flowDt }, ctx, (f) => ctx.progress((done + 2 * f) / work));
   }
   return { dataset: ds.description, parameters: prob.objective.dim, sharpness0: s0, runs, ...(flow ? { flow } : {}) };
 }
