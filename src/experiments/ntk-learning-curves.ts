@@ -239,8 +239,8 @@ function compareNtkLearningCurves(c: NtkLearningCurvesConfig, r: NtkLearningCurv
 
 function plots(): PlotSpec[] {
   return [
-    { title: 'Learning curves: KRR test MSE vs eigenlearning', caption: 'Points: KRR with the analytic kernel, mean over draws (columns lo/hi = mean ∓ one standard error); lines: eigenlearning E_te = E₀((1 − L_k)² + ε²).', kind: 'scatter', series: 'curves', x: 'n', y: 'mse', stroke: 'target', dashed: 'method', xType: 'log', yType: 'log' },
-    { title: 'Learnability L_k vs n', caption: 'Mean learned coefficient ⟨f̂, f*⟩/‖f*‖² against L_k = λ_k/(λ_k + κ).', kind: 'lines', series: 'learnability', x: 'n', y: 'L', stroke: 'target', dashed: 'method', xType: 'log' },
+    { title: 'Learning curves: KRR test MSE vs eigenlearning', caption: 'Points: KRR with the analytic kernel, mean over draws, with ±1 standard-error bars; dashed lines: eigenlearning E_te = E₀((1 − L_k)² + ε²).', kind: 'scatter', series: 'curves', x: 'n', y: 'mse', stroke: 'target', dashed: 'method', xType: 'log', yType: 'log', errorY: { lo: 'lo', hi: 'hi' } },
+    { title: 'Learnability L_k vs n', caption: 'Mean learned coefficient ⟨f̂, f*⟩/‖f*‖² against L_k = λ_k/(λ_k + κ).', kind: 'lines', series: 'learnability', x: 'n', y: 'L', stroke: 'target', dashed: 'method', xType: 'log', errorY: { lo: 'lo', hi: 'hi' } },
     { title: 'Kernel spectrum on the sphere (Funk–Hecke)', caption: 'Eigenvalue λ_k of degree-k harmonics (multiplicity N(d, k)), closed form vs the block means of eig(K)/N on N samples.', kind: 'scatter', series: 'spectrum', x: 'degree', y: 'lambda', stroke: 'method', yType: 'log' },
   ];
 }

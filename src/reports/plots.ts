@@ -42,6 +42,11 @@ export function plotElement(spec: PlotSpec, rows: Row[], document: Document, wid
   const group = (d: Row) => `${spec.dashed ? d[spec.dashed] : ''}|${colorOf ? colorOf(d) : ''}${spec.group ? `|${d[spec.group]}` : ''}`;
   const fx = spec.facet; // undefined: one panel, as before
   const marks: Plot.Markish[] = [Plot.ruleY([0], { stroke: '#ccc' })];
+  if (spec.errorY) {
+    const { lo, hi } = spec.errorY;
+    const bars = solid.filter((d) => Number.isFinite(Number(d[lo])) && Number.isFinite(Number(d[hi])) && (spec.yType !== 'log' || (Number(d[lo]) > 0 && Number(d[hi]) > 0)));
+    marks.push(Plot.ruleX(bars, { x, y1: lo, y2: hi, fx, stroke: colorOf, strokeWidth: 1.2 }));
+  }
   if (spec.kind === 'scatter') {
     marks.push(Plot.line(solid, { x, y, fx, stroke: colorOf, z: group, strokeOpacity: 0.5 }));
     marks.push(Plot.dot(solid, { x, y, fx, stroke: colorOf, fill: colorOf, r: 3, tip: true }));
