@@ -197,17 +197,30 @@ function spawnCollect(cmd: string, args: string[], timeoutMs: number): Promise<{
  * prints (its last JSON line). Rejects with a short reason when python or numpy is missing, the
  * script fails or prints no JSON; callers turn that into rows without a reference and a note.
  */
-export async function runPython(script: string, args: readonly string[] = [], timeoutMs = 20 * 60_000): Promise<any> {
+export async function runPython(script: string, args: readonly string[] = [], timeoutMs = 20 * 60_000, python = PYTHON): Promise<any> {
   const file = path.join(repoRoot(), 'bench', 'reference', script);
   if (!existsSync(file)) throw new Error(`reference script ${path.relative(repoRoot(), file)} not found`);
-  const r = await spawnCollect(PYTHON, [file, ...args], timeoutMs);
-  if (r.error) throw new Error(`${PYTHON} not available (${r.error.message})`);
+  const r = await spawnCollect(python, [file, ...args], timeoutMs);
+  if (r.error) throw new Error(`${python} not available (${r.error.message})`);
   if (/No module named '?numpy'?/.test(r.stderr)) throw new Error('numpy is not installed for python3');
   if (r.code !== 0) {
     const last = r.stderr.trim().split('\n').slice(-1)[0] ?? '';
     throw new Error(`${script} exited with ${r.code ?? 'a signal'}${last ? `: ${last}` : ''}`);
   }
   return parseJsonLine(r.stdout);
+}
+
+/**
+ * The first interpreter that can import every module in `modules`: $PYTHON, python3 on PATH, then
+ * Debian's /usr/bin/python3 (where `apt-get install python3-torch` puts PyTorch).
+ */
+export async function findPython(modules: readonly string[]): Promise<string | undefined> {
+  const candidates = [...new Set([PYTHON, 'python3', '/usr/bin/python3'])];
+  for (const py of candidates) {
+    const r = await spawnCollect(py, ['-c', modules.map((m) => `import ${m}`).join('; ')], 120_000);
+    if (!r.error && r.code === 0) return py;
+  }
+  return undefined;
 }
 
 export interface PythonInfo {

@@ -66,4 +66,20 @@ describe('lmech CLI', () => {
     expect(r.stdout).toMatch(/--depth\s+3/);
     expect(r.stdout).toMatch(/--singular-values\s+\[6,4,3,2,1,0\.5\]/);
   });
+
+  it('an experiment checkpoint feeds `lmech hessian`: the edge-of-stability model sits at λ_max ≈ 2/η', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lmech-eos-'));
+    const r = lmech('run', 'edge-of-stability', '--samples', '300', '--steps', '600', '--lr-scales', '1', '--no-flow-control', '--out', dir);
+    expect(r.status, r.stderr).toBe(0);
+    const m = r.stdout.match(/checkpoint: lmech hessian --model (\S+) --data (\S+)/);
+    expect(m).not.toBeNull();
+    const h = lmech('hessian', '--model', m![1], '--data', m![2], '--top-k', '1', '--json');
+    expect(h.status, h.stderr).toBe(0);
+    const out = JSON.parse(h.stdout);
+    const lambda = out.sharpness;
+    expect(out.top.values[0]).toBe(lambda);
+    expect(typeof lambda).toBe('number');
+    // Trained at η = 0.3 at the edge of stability: sharpness within 10% of 2/η = 6.67.
+    expect(Math.abs(lambda * 0.3 / 2 - 1)).toBeLessThan(0.1);
+  });
 });

@@ -250,7 +250,7 @@ describe('kernel regression and linearized dynamics', () => {
     const obj = { dim: flatten(params).length, value: (th: Float64Array) => fl.value(th), valueAndGrad: (th: Float64Array) => fl.valueAndGrad(th) };
     const tEnd = 2;
     const res = gradientFlow(obj, flatten(params), { dt: 0.025, tEnd });
-    const fs = noGrad(() => fwd(unflatten(res.theta, params), Xst)).data;
+    const fs = Float64Array.from(noGrad(() => fwd(unflatten(res.theta, params), Xst)).data);
     const emp = linearizedDynamics({ K: empiricalNtk(fwd, params, Xt), Kstar: empiricalNtk(fwd, params, Xst, Xt), y, f0, f0Star: f0s, lr: 1 });
     const exact = analyticKernel({ activation: 'relu', depth: 3, sigmaW2: 2, sigmaB2: 0.1 }, X);
     const ana = linearizedDynamics({ K: exact.ntk, Kstar: analyticKernel({ activation: 'relu', depth: 3, sigmaW2: 2, sigmaB2: 0.1 }, Xs, X).ntk, y, f0, f0Star: f0s, lr: 1 });

@@ -11,7 +11,7 @@ import { flatLoss, flatten } from '../../src/engine/params.js';
 import { initMlp, mlpForward, type MlpSpec } from '../../src/models/mlp.js';
 import { hutchinsonTrace, topHessianEigen } from '../../src/observables/hessian.js';
 import {
-  fmt, runPython, speedRatio, time,
+  fmt, findPython, runPython, speedRatio, time,
   type BenchContext, type BenchRow, type BenchSection, type SectionResult, type Target,
 } from '../harness.js';
 
@@ -34,7 +34,9 @@ async function run(ctx: BenchContext): Promise<SectionResult> {
   let torch: any;
   let torchNote: string | undefined;
   try {
-    torch = await runPython('hessian.py', [JSON.stringify({ widths: p.widths, examples: p.examples, runs: p.runs, minSeconds: p.seconds, topK: p.topK, lanczosTol: p.lanczosTol, traceTol: p.traceTol, maxProbes: p.maxProbes })]);
+    const py = await findPython(['torch']);
+    if (!py) throw new Error('No module named torch');
+    torch = await runPython('hessian.py', [JSON.stringify({ widths: p.widths, examples: p.examples, runs: p.runs, minSeconds: p.seconds, topK: p.topK, lanczosTol: p.lanczosTol, traceTol: p.traceTol, maxProbes: p.maxProbes })], undefined, py);
   } catch (e) {
     const msg = (e as Error).message;
     torchNote = /torch/i.test(msg) ? TORCH_MISSING : `PyTorch reference failed: ${msg}`;

@@ -13,7 +13,7 @@ import { experiments, getExperiment } from '../experiments/registry.js';
 import { ConfigError, configFromArgs, describeOptions } from '../experiments/config.js';
 import { runExperiment, type RunOptions } from '../experiments/runner.js';
 import { FileSink } from '../reports/recorder.js';
-import { writeReport } from '../reports/write.js';
+import { writeArtifacts, writeReport } from '../reports/write.js';
 import type { Experiment } from '../experiments/types.js';
 import type { ExperimentRecord, Verdict } from '../experiments/types.js';
 import { checksTable, table } from '../reports/table.js';
@@ -75,7 +75,7 @@ async function cmdRun(name: string, rest: string[]): Promise<number> {
   const raw = configFromArgs(exp.schema, configArgs, exp.name);
   const ac = interruptible();
   const bar = progressBar(!common.json && !common.quiet);
-  const { record } = await runTo(exp, raw, common.out, { signal: ac.signal, progress: (f, l) => bar.update(f, l ?? exp.name) });
+  const { record, saved } = await runTo(exp, raw, common.out, { signal: ac.signal, progress: (f, l) => bar.update(f, l ?? exp.name) });
   bar.stop();
   if (common.json) process.stdout.write(JSON.stringify(jsonRecord(record)) + '\n');
   else {
@@ -83,6 +83,7 @@ async function cmdRun(name: string, rest: string[]): Promise<number> {
     const unmet = record.regime.filter((r) => !r.ok);
     if (unmet.length) process.stdout.write(`regime not met: ${unmet.map((r) => r.name).join('; ')}\n`);
     if (common.out) process.stdout.write(`report: ${join(common.out, 'report.html')}\n`);
+    for (const a of saved) process.stdout.write(`checkpoint: lmech hessian --model ${a.model} --data ${a.data}\n`);
   }
   return record.verdict === 'falsified' ? 1 : 0;
 }
@@ -90,8 +91,10 @@ async function cmdRun(name: string, rest: string[]): Promise<number> {
 /** Run with observables streamed to `dir` (when given), then write report.json and report.html there. */
 async function runTo(exp: Experiment, raw: Record<string, unknown>, dir: string | undefined, opts: RunOptions) {
   const out = await runExperiment(exp, raw, { ...opts, sink: dir ? new FileSink(dir) : undefined });
-  if (dir) writeReport(dir, exp, out.record, out.series);
-  return out;
+  if (!dir) return { ...out, saved: [] };
+  writeReport(dir, exp, out.record, out.series);
+  const saved = exp.artifacts && out.record.status === 'ok' ? writeArtifacts(dir, exp.artifacts(out.record.config, out.result)) : [];
+  return { ...out, saved };
 }
 
 interface VerifyRow { record: ExperimentRecord; expected: Verdict; ok: boolean }

@@ -31,7 +31,7 @@ import { z } from 'zod';
 import { Rng } from '../engine/rng.js';
 import { tensor, type Tensor } from '../engine/tensor.js';
 import { mseLoss, scale, softmaxCrossEntropy } from '../engine/ops.js';
-import { flatLoss, flatten } from '../engine/params.js';
+import { flatLoss, flatten, unflatten } from '../engine/params.js';
 import { initMlp, mlpForward, type MlpSpec } from '../models/mlp.js';
 import { loadDigits, type Dataset } from '../data/mnist.js';
 import { sharpness } from '../observables/sharpness.js';
@@ -39,7 +39,7 @@ import { stabilityThreshold } from '../theory/edge-of-stability.js';
 import { gradientDescent } from '../training/gd.js';
 import { gradientFlow } from '../training/flow.js';
 import type { Objective } from '../training/objective.js';
-import type { Check, Experiment, PlotSpec, RegimeCondition, RunContext } from './types.js';
+import type { Check, Experiment, ModelArtifact, PlotSpec, RegimeCondition, RunContext } from './types.js';
 import { divergedChecks, fmt, numericCheck, regimeCondition } from './verdict.js';
 
 export const eosSchema = z.object({
@@ -329,10 +329,14 @@ export interface EosRun {
   trace: SharpnessTrace;
   analysis?: EosAnalysis;
   hvps: number;
+  /** Parameters at the end of the run (for the checkpoint artifact). */
+  theta: Float64Array;
 }
 
 export interface EosResult {
   dataset: string;
+  /** The trained problem, kept for checkpoints: model spec, loss and data. */
+  model: { spec: MlpSpec; like: Tensor[]; X: Float64Array; Y: Float64Array; n: number; d: number; classes: number };
   parameters: number;
   sharpness0: number;
   runs: EosRun[];
@@ -366,6 +370,7 @@ export function gdWithSharpness(
     lr, status: res.status, ...(res.divergedAt !== undefined ? { divergedAt: res.divergedAt } : {}),
     trace: { lr, steps: sSteps, sharpness: sVals, loss: loss.subarray(0, lastStep + 1), lastStep },
     hvps: tracker.hvps,
+    theta: res.theta,
   };
 }
 
@@ -432,7 +437,10 @@ async function runEos(c: EosConfig, ctx: RunContext, p: EosPrediction): Promise<
     if (!reached) flow = { lr: r0.lr, times: [0], sharpness: [s0], maxRatio: NaN, status: 'skipped', gradients: 0 };
     else flow = flowWithSharpness(prob, r0.lr, { steps: c.steps, every: c.sharpnessEvery, tol: c.lanczosTol, stop: c.flowStop, tMin, dt: c.flowDt }, ctx, (f) => ctx.progress((done + 2 * f) / work));
   }
-  return { dataset: ds.description, parameters: prob.objective.dim, sharpness0: s0, runs, ...(flow ? { flow } : {}) };
+  return {
+    dataset: ds.description, model: { spec: prob.spec, like: prob.like, X: ds.X, Y: ds.Y, n: ds.n, d: ds.d, classes: ds.classes },
+    parameters: prob.objective.dim, sharpness0: s0, runs, ...(flow ? { flow } : {}),
+  };
 }
 
 function compareEos(c: EosConfig, r: EosResult) {
@@ -454,6 +462,20 @@ function eosPlots(c: EosConfig): PlotSpec[] {
   ];
 }
 
+/** One checkpoint per completed GD run (the final weights at that η), with the training data. */
+function eosArtifacts(c: EosConfig, r: EosResult): ModelArtifact[] {
+  const m = r.model;
+  const rows = (A: Float64Array, cols: number) => Array.from({ length: m.n }, (_, i) => Array.from(A.subarray(i * cols, (i + 1) * cols)));
+  const data = { x: rows(m.X, m.d), y: rows(m.Y, m.classes) };
+  return r.runs.filter((run) => run.status === 'completed').map((run) => ({
+    name: `model-eta-${etaLabel(run.lr).replace(/[^\w.-]/g, '')}`,
+    spec: m.spec,
+    loss: c.loss === 'mse' ? 'mse' as const : 'cross-entropy' as const,
+    params: unflatten(run.theta, m.like),
+    data,
+  }));
+}
+
 export const edgeOfStabilityExperiment: Experiment<EosConfig, EosResult, EosPrediction> = {
   name: 'edge-of-stability',
   title: 'Edge of stability: sharpness rises to 2/η and hovers there',
@@ -468,4 +490,5 @@ export const edgeOfStabilityExperiment: Experiment<EosConfig, EosResult, EosPred
   run: runEos,
   compare: compareEos,
   plots: eosPlots,
+  artifacts: eosArtifacts,
 };

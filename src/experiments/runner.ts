@@ -25,6 +25,8 @@ export interface RunOptions {
 export interface RunOutput {
   record: ExperimentRecord;
   series: Map<string, Row[]>;
+  /** The experiment's raw result (for artifacts such as checkpoints). */
+  result: unknown;
 }
 
 export async function runExperiment(exp: Experiment, raw: Record<string, unknown>, opts: RunOptions = {}): Promise<RunOutput> {
@@ -59,7 +61,7 @@ export async function runExperiment(exp: Experiment, raw: Record<string, unknown
       ...(cmp.note ? { note: cmp.note } : {}),
       seconds: (performance.now() - t0) / 1000,
     };
-    return { record, series };
+    return { record, series, result };
   } finally {
     opts.sink?.close();
   }

@@ -1,5 +1,7 @@
 import type { z } from 'zod';
 import type { Rng } from '../engine/rng.js';
+import type { Tensor } from '../engine/tensor.js';
+import type { MlpSpec } from '../models/mlp.js';
 
 /**
  * The vocabulary of a theory-vs-measurement experiment.
@@ -73,6 +75,18 @@ export interface PlotSpec {
   errorY?: { lo: string; hi: string };
 }
 
+/**
+ * A trained model an experiment hands back for later analysis (e.g. `lmech hessian`). The CLI
+ * writes it with `--out` as `<name>.json` + `<name>.bin` (lmech-checkpoint v1) and `<name>-data.json`.
+ */
+export interface ModelArtifact {
+  name: string;
+  spec: MlpSpec;
+  loss: 'mse' | 'cross-entropy';
+  params: Tensor[];
+  data: { x: number[][]; y: number[][] };
+}
+
 export interface Experiment<C = any, R = any, P = any> {
   name: string;
   title: string;
@@ -90,6 +104,8 @@ export interface Experiment<C = any, R = any, P = any> {
   run(config: C, ctx: RunContext, prediction: P): Promise<R> | R;
   compare(config: C, result: R, prediction: P): { checks: Check[]; regime: RegimeCondition[]; status: RunStatus; note?: string };
   plots?(config: C): PlotSpec[];
+  /** Trained models worth saving beside the report (checkpoints for `lmech hessian`). */
+  artifacts?(config: C, result: R): ModelArtifact[];
 }
 
 export interface ExperimentRecord {
