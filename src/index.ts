@@ -38,3 +38,7 @@ export * as residualDecay from './theory/linearized.js';
 export { relativeChange, kernelTargetAlignment, angularConcentration, concentrationStdError, logLogFit } from './observables/feature-learning.js';
 export * as eosTheory from './theory/edge-of-stability.js';
 export { loadMnist, loadDigits, syntheticDigits, type Dataset as DigitsDataset } from './data/mnist.js';
+export { initMlp, mlpForward, type MlpSpec, type Activation, type Parameterization } from './models/mlp.js';
+export { empiricalNtk, jacobianRows } from './observables/ntk.js';
+export { sharpness } from './observables/sharpness.js';
+export type { ModelArtifact } from './experiments/types.js';
