@@ -21,6 +21,13 @@ import { dotProductKernel, analyticKernel, type FullyConnectedSpec } from '../th
 import { eigenlearning, type Spectrum } from '../theory/eigenlearning.js';
 import { krrSolve } from '../theory/kernel-regression.js';
 import { sampleSphere, sphereSpectrum, zonalHarmonic } from '../data/sphere.js';
+import { noGrad, tensor, type Tensor } from '../engine/tensor.js';
+import { mul, scale, slice, sub, sum } from '../engine/ops.js';
+import { flatLoss, flatten, unflatten } from '../engine/params.js';
+import { initMlp, mlpForward, type MlpSpec } from '../models/mlp.js';
+import { empiricalNtk } from '../observables/ntk.js';
+import { gradientDescent } from '../training/gd.js';
+import type { StopReason } from '../training/objective.js';
 import type { Check, Experiment, PlotSpec, RegimeCondition, RunContext } from './types.js';
 import { numericCheck, regimeCondition } from './verdict.js';
 
@@ -42,6 +49,17 @@ export const ntkLearningCurvesSchema = z.object({
   spectrumSample: z.number().int().min(0).max(4000).default(600).describe('points for the kernel-matrix estimate of the spectrum (0 = skip)'),
   tolerance: z.number().gt(0).max(1).default(0.2).describe('accepted RMS relative error of the mean test MSE'),
   seed: z.number().int().min(0).max(2 ** 31).default(0).describe('random seed'),
+  network: z.boolean().default(true).describe('route (b): also train a wide MLP in NTK parameterization (same depth, activation, σ\'s) by full-batch GD and compare its learning curve (needs kernel = ntk)'),
+  networkWidth: z.number().int().min(4).max(8192).default(512).describe('hidden width m of the trained network (the NTK limit needs m ≫ n)'),
+  networkNs: z.array(z.number().int().min(2).max(400)).min(1).max(8).default([20, 50]).describe('training-set sizes n for the network route'),
+  networkDraws: z.number().int().min(1).max(50).default(4).describe('independent draws (data and initialization) per network n'),
+  networkSteps: z.number().int().min(1).max(100000).default(4000).describe('cap on full-batch GD steps per network run'),
+  networkLr: z.number().gt(0).max(1.9).default(1).describe('GD step η in units of 1/λ_max(K) of the analytic NTK on the training set (loss ½Σ(f − y)²; < 2 is stable, 1 is "small η": no catapult)'),
+  networkTrainTol: z.number().gt(0).max(0.5).default(1e-4).describe('GD stops once the train loss is below this fraction of its initial value'),
+  networkInit: z.enum(['centered', 'raw']).default('centered').describe('centered: train and predict with f(x) − f₀(x), removing the random initial function (its NNGP variance is not in the ridgeless NTK-KRR formula); raw: the plain network (for contrast)'),
+  networkTolerance: z.number().gt(0).max(1).default(0.25).describe('accepted RMS relative error of the network\'s mean test MSE against eigenlearning'),
+  networkKrrTolerance: z.number().gt(0).max(1).default(0.1).describe('accepted mean relative difference of the network\'s test MSE from analytic-NTK KRR on the same training sets'),
+  networkMaxNtkChange: z.number().gt(0).max(10).default(0.1).describe('regime: largest accepted relative change ‖Θ_T − Θ_0‖_F/‖Θ_0‖_F of the empirical NTK during training'),
 });
 
 export type NtkLearningCurvesConfig = z.infer<typeof ntkLearningCurvesSchema>;
@@ -58,6 +76,8 @@ export interface NtkLearningCurvesPrediction {
   curves: { degree: number; lambda: number; testMse: number[]; learnability: number[]; kappa: number[] }[];
   /** largest tail eigenvalue over the smallest κ: the tail-as-ridge approximation needs ≪ 1 */
   tailRatio: number;
+  /** per target degree, per n of networkNs: eigenlearning test MSE (route b) */
+  networkCurves: { degree: number; testMse: number[] }[];
 }
 
 export function spectrumFor(c: NtkLearningCurvesConfig): { sp: Spectrum; lambdas: Float64Array; multiplicities: Float64Array; tail: number; tailMax: number } {
@@ -85,7 +105,121 @@ export function predictNtkLearningCurves(c: NtkLearningCurvesConfig): NtkLearnin
     res.forEach((r) => { minKappa = Math.min(minKappa, r.kappa); });
     return { degree, lambda: lambdas[degree], testMse: res.map((r) => r.testMse), learnability: res.map((r) => r.learnabilities[degree]), kappa: res.map((r) => r.kappa) };
   });
-  return { lambdas: Array.from(lambdas), multiplicities: Array.from(multiplicities), tailTrace: tail, curves, tailRatio: tailMax / minKappa };
+  const networkCurves = c.degrees.map((degree) => {
+    const targetPower = new Float64Array(lambdas.length);
+    targetPower[degree] = 1;
+    return { degree, testMse: c.networkNs.map((n) => eigenlearning({ ...sp, targetPower }, n, { ridge: c.ridge, noise2: c.noise2 }).testMse) };
+  });
+  return { lambdas: Array.from(lambdas), multiplicities: Array.from(multiplicities), tailTrace: tail, curves, tailRatio: tailMax / minKappa, networkCurves };
+}
+
+/** The network of route (b): same depth, activation and σ's as the analytic kernel, NTK parameterization. */
+export function networkSpec(c: NtkLearningCurvesConfig, outputs: number): MlpSpec {
+  return {
+    widths: [c.dim, ...Array.from({ length: c.depth - 1 }, () => c.networkWidth), outputs],
+    activation: c.activation, bias: true, parameterization: 'ntk', sigmaW: Math.sqrt(c.sigmaW2), sigmaB: Math.sqrt(c.sigmaB2),
+  };
+}
+
+export interface NetworkRun {
+  /** per target degree: test MSE of the trained network (+ ε²), and of analytic-NTK KRR on the same data */
+  testMse: number[];
+  krrTestMse: number[];
+  /** final / initial train loss */
+  trainFraction: number;
+  /** ‖Θ_T − Θ_0‖_F / ‖Θ_0‖_F of the empirical NTK on (up to 16 of) the training points */
+  ntkChange: number;
+  steps: number;
+  status: StopReason;
+}
+
+/**
+ * Route (b), one draw: n training points, zonal-harmonic targets of every degree as the network's
+ * outputs (in the NTK limit the outputs decouple, Θ ⊗ I), full-batch GD on ½Σ(f − y)² with
+ * η = networkLr/λ_max(K) until the train loss falls below networkTrainTol of its start.
+ * 'centered' trains f(x) − f₀(x) (equivalently f on targets y + f₀(X)): in the linearized regime
+ * that difference evolves exactly as kernel GD from zero and converges to ridgeless KRR with the
+ * NTK, whereas the raw network keeps f₀(x) − Θ(x, X)Θ⁻¹f₀(X), a random function whose variance
+ * (from the NNGP) adds to the test error. Centering costs one forward pass; the antisymmetric
+ * "doubling" init would remove f₀ as well, at twice the parameters.
+ */
+export function networkLearningRun(c: NtkLearningCurvesConfig, n: number, rng: Rng, signal?: AbortSignal): NetworkRun {
+  const spec = kernelSpec(c);
+  const D = c.degrees.length, d = c.dim, T = c.testPoints;
+  const X = sampleSphere(n, d, rng.split('train'));
+  const Xt = sampleSphere(T, d, rng.split('test'));
+  const u = Array.from({ length: d }, () => rng.normal());
+  const Y = mat(n, D);
+  const Ft: Float64Array[] = [];
+  const noise = rng.split('noise');
+  c.degrees.forEach((k, q) => {
+    const f = zonalHarmonic(X, k, u);
+    for (let a = 0; a < n; a++) Y.data[a * D + q] = f[a] + Math.sqrt(c.noise2) * noise.normal();
+    Ft.push(zonalHarmonic(Xt, k, u));
+  });
+  const mseOf = (pred: Float64Array) => c.degrees.map((_, q) => {
+    let m = 0;
+    for (let i = 0; i < T; i++) m += (pred[i * D + q] - Ft[q][i]) ** 2;
+    return m / T + c.noise2;
+  });
+  // Route (a) on the same data, for a paired comparison.
+  const K = analyticKernel(spec, X).ntk;
+  const alpha = krrSolve(K, Y, c.ridge);
+  const Ks = analyticKernel(spec, Xt, X).ntk;
+  const krrPred = new Float64Array(T * D);
+  for (let i = 0; i < T; i++) for (let q = 0; q < D; q++) {
+    let f = 0;
+    for (let a = 0; a < n; a++) f += Ks.data[i * n + a] * alpha.data[a * D + q];
+    krrPred[i * D + q] = f;
+  }
+  const krrTestMse = mseOf(krrPred);
+  // The network.
+  const net = networkSpec(c, D);
+  const params = initMlp(net, rng.split('init'));
+  const fwd = (ps: Tensor[], x: Tensor) => mlpForward(net, ps, x);
+  const Xn = tensor(Float64Array.from(X.data), [n, d]), Xtn = tensor(Float64Array.from(Xt.data), [T, d]);
+  const centered = c.networkInit === 'centered';
+  const f0 = Float64Array.from(noGrad(() => fwd(params, Xn)).data);
+  const f0t = Float64Array.from(noGrad(() => fwd(params, Xtn)).data);
+  const target = Float64Array.from(Y.data, (y, i) => (centered ? y + f0[i] : y));
+  const Yn = tensor(target, [n, D]);
+  const fl = flatLoss((...ps) => { const r = sub(fwd(ps, Xn), Yn); return scale(sum(mul(r, r)), 0.5); }, params);
+  const ev = eigvalsh(K);
+  const lr = c.networkLr / ev[ev.length - 1];
+  const stop = new AbortController();
+  let initial = NaN;
+  const theta0 = flatten(params);
+  const res = gradientDescent({ dim: theta0.length, value: (th) => fl.value(th), valueAndGrad: (th) => fl.valueAndGrad(th) }, theta0, {
+    lr, steps: c.networkSteps, signal: stop.signal,
+    onStep: (step, _th, loss) => {
+      if (step === 0) initial = loss;
+      if (signal?.aborted || loss <= c.networkTrainTol * initial) stop.abort();
+    },
+  });
+  const status: StopReason = res.status === 'interrupted' ? (signal?.aborted ? 'interrupted' : 'completed') : res.status;
+  const trained = unflatten(res.theta, params);
+  const ft = noGrad(() => fwd(trained, Xtn)).data;
+  const pred = Float64Array.from(ft, (f, i) => (centered ? f - f0t[i] : f));
+  // Lazy-regime witness: how far the empirical NTK moved.
+  const m = Math.min(n, 16);
+  const Xs = slice(Xn, 0, 0, m);
+  const K0 = empiricalNtk(fwd, params, Xs), K1 = empiricalNtk(fwd, trained, Xs);
+  let num = 0, den = 0;
+  for (let i = 0; i < K0.data.length; i++) { num += (K1.data[i] - K0.data[i]) ** 2; den += K0.data[i] ** 2; }
+  return {
+    testMse: status === 'diverged' ? c.degrees.map(() => NaN) : mseOf(pred), krrTestMse,
+    trainFraction: res.finalLoss / initial, ntkChange: Math.sqrt(num / den), steps: res.steps, status,
+  };
+}
+
+export interface NetworkStats {
+  /** per degree, per networkNs: mean ± s.e. of the network's test MSE; mean ± s.e. of (E_net − E_KRR)/E_KRR, paired */
+  curves: { degree: number; mean: number[]; se: number[]; krrRel: number[]; krrRelSe: number[] }[];
+  maxNtkChange: number;
+  maxTrainFraction: number;
+  diverged: number;
+  runs: number;
+  meanSteps: number;
 }
 
 export interface NtkLearningCurvesResult {
@@ -93,6 +227,8 @@ export interface NtkLearningCurvesResult {
   measured: { degree: number; mean: number[]; se: number[]; coeff: number[]; coeffSe: number[] }[];
   /** per degree: mean of the N(d, k) kernel-matrix eigenvalues eig(K)/N in that degree's block */
   matrixSpectrum: { degree: number; lambda: number }[];
+  /** route (b), when run */
+  network?: NetworkStats;
   interrupted: boolean;
 }
 
@@ -109,6 +245,10 @@ async function runNtkLearningCurves(c: NtkLearningCurvesConfig, ctx: RunContext,
   const work = c.ns.reduce((a, n) => a + n ** 3 + n * c.testPoints * 20, 0) * c.draws;
   let done = 0;
   let interrupted = false;
+  const withNetwork = c.network && c.kernel === 'ntk';
+  // Rough cost shares for the progress bar: GD steps scale like n·P per step and n steps.
+  const netWork = withNetwork ? c.networkNs.reduce((a, n) => a + n * n * c.networkWidth ** 2, 0) * c.networkDraws * 1e-3 : 0;
+  const krrShare = work / (work + netWork);
   // Spectrum and theory lines for the plots.
   p.lambdas.forEach((l, k) => ctx.record('spectrum', { degree: k, lambda: l, multiplicity: p.multiplicities[k], method: 'Funk–Hecke' }));
   // Route (a): the spectrum of the kernel matrix on N samples, eig(K)/N, averaged over each degree's block.
@@ -162,7 +302,7 @@ async function runNtkLearningCurves(c: NtkLearningCurvesConfig, ctx: RunContext,
         acc.s += mse; acc.s2 += mse * mse; acc.v += coeff; acc.v2 += coeff * coeff; acc.k++;
       }
       done += n ** 3 + n * c.testPoints * 20;
-      ctx.progress(done / work, `draw ${t + 1}/${c.draws}`);
+      ctx.progress(krrShare * done / work, `draw ${t + 1}/${c.draws}`);
     }
   }
   const measured = c.degrees.map((degree, q) => {
@@ -172,11 +312,57 @@ async function runNtkLearningCurves(c: NtkLearningCurvesConfig, ctx: RunContext,
     });
     return { degree, mean: stats.map((s) => s.m), se: stats.map((s) => s.se), coeff: stats.map((s) => s.v), coeffSe: stats.map((s) => s.vse) };
   });
+  // Route (b): the wide network, trained.
+  let network: NetworkStats | undefined;
+  if (withNetwork && !interrupted) {
+    const acc = c.degrees.map(() => c.networkNs.map(() => ({ s: 0, s2: 0, r: 0, r2: 0, k: 0 })));
+    let maxNtkChange = 0, maxTrainFraction = 0, diverged = 0, runs = 0, steps = 0, ndone = 0;
+    netLoop: for (let t = 0; t < c.networkDraws; t++) {
+      for (const [j, n] of c.networkNs.entries()) {
+        if (ctx.signal.aborted) { interrupted = true; break netLoop; }
+        const run = networkLearningRun(c, n, rng.split(`network${t}`).split(`n${n}`), ctx.signal);
+        if (run.status === 'interrupted') { interrupted = true; break netLoop; }
+        runs++; steps += run.steps;
+        if (run.status === 'diverged') diverged++;
+        maxNtkChange = Math.max(maxNtkChange, Number.isFinite(run.ntkChange) ? run.ntkChange : Infinity);
+        maxTrainFraction = Math.max(maxTrainFraction, Number.isFinite(run.trainFraction) ? run.trainFraction : Infinity);
+        run.testMse.forEach((e, q) => {
+          const rel = (e - run.krrTestMse[q]) / run.krrTestMse[q];
+          ctx.record('network', { draw: t, n, target: `degree ${c.degrees[q]}`, mse: e, krrMse: run.krrTestMse[q], trainFraction: run.trainFraction, ntkChange: run.ntkChange, steps: run.steps, status: run.status });
+          if (!Number.isFinite(e)) return;
+          const a = acc[q][j];
+          a.s += e; a.s2 += e * e; a.r += rel; a.r2 += rel * rel; a.k++;
+        });
+        ndone += n * n * c.networkWidth ** 2 * 1e-3;
+        ctx.progress(krrShare + (1 - krrShare) * ndone / Math.max(netWork, 1e-300), `network draw ${t + 1}/${c.networkDraws}, n=${n}`);
+      }
+    }
+    const ms = (s: number, s2: number, k: number) => {
+      const m = k ? s / k : NaN;
+      return [m, k > 1 ? Math.sqrt(Math.max(s2 / k - m * m, 0) / (k - 1)) : NaN];
+    };
+    network = {
+      curves: c.degrees.map((degree, q) => {
+        const st = acc[q].map((a) => [...ms(a.s, a.s2, a.k), ...ms(a.r, a.r2, a.k)]);
+        return { degree, mean: st.map((x) => x[0]), se: st.map((x) => x[1]), krrRel: st.map((x) => x[2]), krrRelSe: st.map((x) => x[3]) };
+      }),
+      maxNtkChange, maxTrainFraction, diverged, runs, meanSteps: runs ? steps / runs : 0,
+    };
+  }
   for (const [q, m] of measured.entries()) {
     const curve = p.curves[q];
+    const target = `degree ${m.degree}`;
+    // Theory line over ns ∪ networkNs, in increasing n (lines are drawn in row order).
+    const theory = new Map<number, number>(c.ns.map((n, j) => [n, curve.testMse[j]]));
+    if (network) c.networkNs.forEach((n, j) => { if (!theory.has(n)) theory.set(n, p.networkCurves[q].testMse[j]); });
+    for (const n of [...theory.keys()].sort((a, b) => a - b)) ctx.record('curves', { target, method: 'theory', n, mse: theory.get(n)! });
+    if (network) {
+      const nc = network.curves[q];
+      c.networkNs.map((n, j) => [n, j]).sort((a, b) => a[0] - b[0]).forEach(([n, j]) => {
+        if (Number.isFinite(nc.mean[j])) ctx.record('curves', { target, method: 'network', n, mse: nc.mean[j], lo: nc.mean[j] - (nc.se[j] || 0), hi: nc.mean[j] + (nc.se[j] || 0) });
+      });
+    }
     c.ns.forEach((n, j) => {
-      const target = `degree ${m.degree}`;
-      ctx.record('curves', { target, method: 'theory', n, mse: curve.testMse[j] });
       if (Number.isFinite(m.mean[j])) {
         ctx.record('curves', { target, method: 'KRR', n, mse: m.mean[j], lo: m.mean[j] - m.se[j], hi: m.mean[j] + m.se[j] });
         ctx.record('learnability', { target, method: 'KRR ⟨f̂, f*⟩', n, L: m.coeff[j], lo: m.coeff[j] - m.coeffSe[j], hi: m.coeff[j] + m.coeffSe[j] });
@@ -184,7 +370,7 @@ async function runNtkLearningCurves(c: NtkLearningCurvesConfig, ctx: RunContext,
       ctx.record('learnability', { target, method: 'theory', n, L: curve.learnability[j] });
     });
   }
-  return { measured, matrixSpectrum, interrupted };
+  return { measured, matrixSpectrum, network, interrupted };
 }
 
 function regimeFor(c: NtkLearningCurvesConfig, p: NtkLearningCurvesPrediction): RegimeCondition[] {
@@ -196,6 +382,55 @@ function regimeFor(c: NtkLearningCurvesConfig, p: NtkLearningCurvesPrediction): 
     regimeCondition('spectrum truncation: largest tail eigenvalue / smallest κ', p.tailRatio, 'max', 0.05),
     regimeCondition('draws per point', c.draws, 'min', 3),
   ];
+}
+
+/** Regime of route (b): the theory's own conditions plus lazy training, convergence, and no ridge. */
+export function networkRegime(c: NtkLearningCurvesConfig, net: NetworkStats, p: NtkLearningCurvesPrediction): RegimeCondition[] {
+  return [
+    regimeCondition('input dimension d (eigenlearning is a high-dimensional theory)', c.dim, 'min', 8),
+    regimeCondition('spectrum truncation: largest tail eigenvalue / smallest κ', p.tailRatio, 'max', 0.05),
+    // Width large against n: the NTK stays put (lazy regime), so the network is its linearization.
+    regimeCondition('relative NTK change ‖Θ_T − Θ_0‖_F/‖Θ_0‖_F during training (worst run)', net.maxNtkChange, 'max', c.networkMaxNtkChange),
+    // Trained to (near) interpolation: the ridgeless limit of the GD dynamics.
+    regimeCondition('final / initial train loss (worst run)', net.maxTrainFraction, 'max', 1e-3),
+    regimeCondition('ridge δ (GD to convergence is ridgeless KRR)', c.ridge, 'max', 0),
+    regimeCondition('diverged network runs', net.diverged, 'max', 0),
+    regimeCondition('network draws per point', c.networkDraws, 'min', 2),
+  ];
+}
+
+function networkChecks(c: NtkLearningCurvesConfig, net: NetworkStats, p: NtkLearningCurvesPrediction): Check[] {
+  const regime = networkRegime(c, net, p);
+  const idx = c.networkNs.map((n, j) => j).filter((j) => c.networkNs[j] >= c.nMin);
+  const rms = (xs: number[]) => Math.sqrt(xs.reduce((a, x) => a + x * x, 0) / Math.max(xs.length, 1));
+  const checks: Check[] = [];
+  const range = (u: number[]) => `n ∈ {${u.map((j) => c.networkNs[j]).join(', ')}}`;
+  for (const [q, m] of net.curves.entries()) {
+    const th = p.networkCurves[q].testMse;
+    const usable = idx.filter((j) => Number.isFinite(m.mean[j]));
+    const rel = usable.map((j) => (m.mean[j] - th[j]) / th[j]);
+    const relSe = usable.map((j) => (m.se[j] || 0) / th[j]);
+    const worst = usable.length ? usable[rel.map(Math.abs).indexOf(Math.max(...rel.map(Math.abs)))] : -1;
+    const reg = [...regime, regimeCondition('network points with n ≥ nMin', usable.length, 'min', 1)];
+    const lambda = p.lambdas[m.degree];
+    checks.push(numericCheck({
+      name: `network learning curve, degree-${m.degree} target (λ=${lambda.toPrecision(3)})`,
+      quantity: `RMS over ${range(usable)} of (E_te,net − E_te,theory)/E_te,theory; width ${c.networkWidth}, ${c.networkInit} f − f₀, GD η=${c.networkLr}/λ_max`,
+      predicted: 0, measured: usable.length ? rms(rel) : NaN, uncertainty: rms(relSe),
+      tolerance: { kind: 'abs', value: c.networkTolerance }, regime: reg,
+      note: worst >= 0 ? `worst n=${c.networkNs[worst]}: network ${m.mean[worst].toExponential(3)} ± ${(m.se[worst] || 0).toExponential(2)} vs theory ${th[worst].toExponential(3)}; ${net.runs} runs, mean ${net.meanSteps.toFixed(0)} GD steps, NTK change ≤ ${net.maxNtkChange.toFixed(3)}, train loss ≤ ${net.maxTrainFraction.toExponential(1)} of initial` : undefined,
+    }));
+    // The same training sets fitted by analytic-NTK KRR: a paired test of "wide network = NTK regression".
+    const usableK = idx.filter((j) => Number.isFinite(m.krrRel[j]));
+    checks.push(numericCheck({
+      name: `network vs KRR on the same training sets, degree-${m.degree} target`,
+      quantity: `RMS over ${range(usableK)} of the mean paired (E_te,net − E_te,KRR)/E_te,KRR`,
+      predicted: 0, measured: usableK.length ? rms(usableK.map((j) => m.krrRel[j])) : NaN, uncertainty: rms(usableK.map((j) => m.krrRelSe[j] || 0)),
+      tolerance: { kind: 'abs', value: c.networkKrrTolerance }, regime: [...regime.slice(2), regimeCondition('network points with n ≥ nMin', usableK.length, 'min', 1)],
+      note: usableK.length ? usableK.map((j) => `n=${c.networkNs[j]}: ${(100 * m.krrRel[j]).toFixed(1)}% ± ${(100 * (m.krrRelSe[j] || 0)).toFixed(1)}%`).join('; ') : undefined,
+    }));
+  }
+  return checks;
 }
 
 function compareNtkLearningCurves(c: NtkLearningCurvesConfig, r: NtkLearningCurvesResult, p: NtkLearningCurvesPrediction) {
@@ -227,6 +462,7 @@ function compareNtkLearningCurves(c: NtkLearningCurvesConfig, r: NtkLearningCurv
       }));
     }
   }
+  if (r.network) checks.push(...networkChecks(c, r.network, p));
   for (const { degree, lambda } of r.matrixSpectrum) {
     checks.push(numericCheck({
       name: `spectrum, degree ${degree}: kernel matrix vs Funk–Hecke`,
@@ -245,16 +481,24 @@ function plots(): PlotSpec[] {
   ];
 }
 
+/** Route (b) small enough for `lmech verify`: one hidden layer (cost ∝ width, not width²), two n. */
+const NETWORK_VARIANT = {
+  label: 'route (b): wide network (depth 2, width 2048) by GD vs eigenlearning and KRR',
+  config: { depth: 2, ns: [10, 20, 40, 80], draws: 6, testPoints: 400, spectrumSample: 0, network: true, networkWidth: 2048, networkNs: [20, 40], networkDraws: 3 },
+  expect: 'confirmed' as const,
+};
+
 export const ntkLearningCurvesExperiment: Experiment<NtkLearningCurvesConfig, NtkLearningCurvesResult, NtkLearningCurvesPrediction> = {
   name: 'ntk-learning-curves',
   title: 'NTK learning curves: eigenlearning vs kernel regression',
   strand: '§2.1 solvable settings — kernel regression and the NTK (Fig. 1b)',
   description: 'Test MSE of KRR with the infinite-width NTK on the sphere, for low- and high-frequency targets, against the eigenlearning prediction E₀((1 − L)² + ε²) from the Funk–Hecke spectrum.',
   schema: ntkLearningCurvesSchema,
-  quick: { ns: [10, 20, 40, 80, 160, 320], draws: 10, testPoints: 400 },
+  quick: { ns: [10, 20, 40, 80, 160, 320], draws: 10, testPoints: 400, network: false },
   variants: [
-    { label: 'ridge and label noise, erf NNGP', config: { activation: 'erf', kernel: 'nngp', ridge: 0.5, noise2: 0.05, ns: [20, 40, 80, 160, 320], draws: 10, testPoints: 400, degrees: [1, 3] }, expect: 'confirmed' },
-    { label: 'low-dimensional sphere d = 3 (theory off by ~2×)', config: { dim: 3, kMax: 120, degrees: [1, 2, 4], ns: [20, 40, 80, 160, 320], draws: 10, testPoints: 400 }, expect: 'out-of-regime' },
+    { label: 'ridge and label noise, erf NNGP', config: { activation: 'erf', kernel: 'nngp', ridge: 0.5, noise2: 0.05, ns: [20, 40, 80, 160, 320], draws: 10, testPoints: 400, degrees: [1, 3], network: false }, expect: 'confirmed' },
+    { label: 'low-dimensional sphere d = 3 (theory off by ~2×)', config: { dim: 3, kMax: 120, degrees: [1, 2, 4], ns: [20, 40, 80, 160, 320], draws: 10, testPoints: 400, network: false }, expect: 'out-of-regime' },
+    NETWORK_VARIANT,
   ],
   predict: predictNtkLearningCurves,
   run: runNtkLearningCurves,
