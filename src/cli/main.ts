@@ -61,6 +61,11 @@ function jsonRecord(r: ExperimentRecord) {
 
 async function cmdRun(name: string, rest: string[]): Promise<number> {
   const exp = getExperiment(name);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`lmech run ${exp.name} [options] [--json] [--out DIR] [--backend wasm|reference]\n${exp.title}\n\n`);
+    describeExperiment(exp);
+    return 0;
+  }
   const common: Common = {};
   const configArgs: string[] = [];
   for (let i = 0; i < rest.length; i++) {
@@ -142,12 +147,14 @@ async function cmdVerify(opts: Common & { only?: string }): Promise<number> {
   return allOk ? 0 : 1;
 }
 
+function describeExperiment(e: Experiment): void {
+  process.stdout.write(`${e.name} — ${e.title}\n  ${e.strand}\n  ${e.description}\n`);
+  for (const o of describeOptions(e.schema)) process.stdout.write(`    ${o.flag.padEnd(24)} ${String(JSON.stringify(o.default)).padEnd(22)} ${o.description}\n`);
+  process.stdout.write('\n');
+}
+
 function cmdList(): void {
-  for (const e of experiments) {
-    process.stdout.write(`${e.name} — ${e.title}\n  ${e.strand}\n  ${e.description}\n`);
-    for (const o of describeOptions(e.schema)) process.stdout.write(`    ${o.flag.padEnd(24)} ${String(JSON.stringify(o.default)).padEnd(22)} ${o.description}\n`);
-    process.stdout.write('\n');
-  }
+  for (const e of experiments) describeExperiment(e);
 }
 
 export async function main(argv: string[]): Promise<void> {
