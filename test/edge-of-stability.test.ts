@@ -9,7 +9,8 @@ import {
   catapultPhase, catapultWindow, gdMultiplier, isStable, maxStableLr, quadraticGdLoss, stabilityThreshold, uvStep, uvTrajectory,
 } from '../src/theory/edge-of-stability.js';
 import {
-  analyzeTrace, eosChecks, flowWithSharpness, gdWithSharpness, mlpProblem, sharpnessTracker, type MlpProblem, type SharpnessTrace,
+  analyzeTrace, blockSharpnessTracker, densityRows, edgeOfStabilityExperiment, eosSchema, eosChecks, flowWithSharpness, gdWithSharpness, mlpBlocks,
+  mlpProblem, sharpnessTracker, type MlpProblem, type SharpnessTrace,
 } from '../src/experiments/edge-of-stability.js';
 import { catapultChecks, spikeOf } from '../src/experiments/catapult.js';
 import type { RunContext } from '../src/experiments/types.js';
@@ -159,6 +160,114 @@ describe('sharpness of an MLP: Lanczos on exact HVPs vs the full Hessian', () =>
       expect(Math.abs(s2 - s) / s).toBeLessThan(0.05);
     });
   }
+});
+
+describe('per-layer sharpness and the spectral density along GD', () => {
+  const ds = syntheticDigits({ samples: 12, pool: 14, classes: 3, seed: 2 }); // d = 4
+  const prob = mlpProblem(ds, { width: 5, depth: 1, activation: 'tanh', loss: 'mse', seed: 4 });
+  const P = prob.objective.dim; // 43
+
+  it('block top eigenvalues equal eigh of the dense Hessian\'s diagonal blocks, each ≤ λ_max (Cauchy interlacing)', () => {
+    const blocks = mlpBlocks(prob.like);
+    expect(blocks.map((b) => [b.name, b.offset, b.size])).toEqual([['W1', 0, 20], ['b1', 20, 5], ['W2', 25, 15], ['b2', 40, 3]]);
+    const th = Float64Array.from(prob.theta0);
+    for (let k = 0; k < 5; k++) { const g = prob.objective.valueAndGrad(th).grad; for (let i = 0; i < P; i++) th[i] -= 0.1 * g[i]; }
+    // Dense H, column j = H e_j by one HVP, symmetrized.
+    const H = new Float64Array(P * P);
+    for (let j = 0; j < P; j++) {
+      const e = new Float64Array(P); e[j] = 1;
+      const col = prob.hvp(th, e);
+      for (let i = 0; i < P; i++) H[i * P + j] = col[i];
+    }
+    for (let i = 0; i < P; i++) for (let j = 0; j < i; j++) H[i * P + j] = H[j * P + i] = 0.5 * (H[i * P + j] + H[j * P + i]);
+    const full = mat(P, P); full.data.set(H);
+    const lambdaMax = eigvalsh(full).at(-1)!;
+    const tracker = blockSharpnessTracker(prob.hvp, P, blocks, 1e-10);
+    const measured = tracker.measure(th);
+    blocks.forEach((b, n) => {
+      const sub = mat(b.size, b.size);
+      for (let i = 0; i < b.size; i++) for (let j = 0; j < b.size; j++) sub.data[i * b.size + j] = H[(b.offset + i) * P + b.offset + j];
+      const top = eigvalsh(sub).at(-1)!;
+      expect(Math.abs(measured[n] - top)).toBeLessThan(1e-8 * Math.abs(top));
+      expect(top).toBeLessThanOrEqual(lambdaMax * (1 + 1e-12));
+    });
+    // Warm-started re-measurement at a nearby point is cheaper than the cold one.
+    const cold = tracker.hvps;
+    th[0] += 1e-4;
+    const again = tracker.measure(th);
+    expect(tracker.hvps - cold).toBeLessThanOrEqual(cold);
+    again.forEach((v, n) => expect(Math.abs(v - measured[n])).toBeLessThan(0.01 * Math.abs(measured[n])));
+  });
+
+  it('along GD: block eigenvalues ≤ S at every measurement; densities at init, crossing, end integrate to 1', () => {
+    const run1 = (lr: number) => {
+      const c = ctx();
+      const run = gdWithSharpness(prob, lr, 200, 5, 1e-8, c, () => {}, undefined, {
+        perLayer: { every: 50, blocks: mlpBlocks(prob.like) },
+        density: { steps: 'auto', probes: 3, lanczos: 20, crossFraction: 0.9, seed: 0 },
+      });
+      return { run, rows: c.rows };
+    };
+    for (const lr of [1, 0.5]) {
+      const { run, rows } = run1(lr);
+      expect(run.status).toBe('completed');
+      const pl = rows.get('perLayer')!;
+      expect(pl.length).toBe(5 * 5); // steps 0, 50, …, 200 × (4 blocks + S)
+      for (const step of [0, 50, 100, 150, 200]) {
+        const at = pl.filter((r) => r.step === step);
+        const S = Number(at.find((r) => r.block === 'S = λ_max(H)')!.lambda);
+        expect(S).toBeCloseTo(run.trace.sharpness[run.trace.steps.indexOf(step)], 10);
+        for (const r of at) expect(Number(r.lambda)).toBeLessThanOrEqual(S * (1 + 1e-6));
+      }
+      // Auto steps: init, the crossing exactly as analyzeTrace finds it (else mid-run), end.
+      const a = analyzeTrace(run.trace, { crossFraction: 0.9, burnIn: 0.5 });
+      const middle = a.crossStep >= 0 ? `2: crossing (step ${a.crossStep})` : '2: mid-run, no crossing (step 100)';
+      expect(run.density!.map((d) => d.label)).toEqual(['1: init (step 0)', middle, '3: end (step 200)']);
+      const dens = rows.get('density')!;
+      for (const label of run.density!.map((d) => d.label)) {
+        const curve = dens.filter((r) => r.label === label);
+        expect(curve.length).toBe(300);
+        let integral = 0;
+        for (let i = 1; i < curve.length; i++) integral += 0.5 * (Number(curve[i].eigenvalue) - Number(curve[i - 1].eigenvalue)) * (Number(curve[i].density) + Number(curve[i - 1].density));
+        expect(Math.abs(integral - 1)).toBeLessThan(1e-3);
+      }
+      if (lr === 1) expect(a.crossStep).toBeGreaterThan(0); // this η does cross: both branches are exercised
+      else expect(a.crossStep).toBe(-1);
+    }
+  });
+
+  it('density on a planted quadratic: Ritz nodes are the eigenvalues; explicit steps', () => {
+    const lambdas = [0.5, 1, 2, 3.5, 6];
+    const q = plantedQuadratic(lambdas);
+    const c = ctx();
+    const run = gdWithSharpness(q, 0.25, 60, 10, 1e-10, c, () => {}, undefined, { density: { steps: [0, 20, 999], probes: 2, lanczos: 10, crossFraction: 0.9, seed: 1 } });
+    expect(run.density!.map((d) => d.label)).toEqual(['step 0', 'step 20']);
+    for (const d of run.density!) for (const r of d.rules) {
+      expect(r.nodes.length).toBe(5); // Krylov space of dimension 5 = the whole space
+      r.nodes.forEach((x, i) => expect(Math.abs(x - lambdas[i])).toBeLessThan(1e-8));
+    }
+    const rows = densityRows(run.density!, 500);
+    expect(rows.length).toBe(1000);
+    // The Hessian does not change along GD on a quadratic: both curves peak at the 5 eigenvalues.
+    for (const label of ['step 0', 'step 20']) {
+      const curve = rows.filter((r) => r.label === label);
+      const at = (x: number) => curve.reduce((best, r) => (Math.abs(r.x - x) < Math.abs(best.x - x) ? r : best)).density;
+      for (let i = 0; i + 1 < lambdas.length; i++) {
+        const between = at(0.5 * (lambdas[i] + lambdas[i + 1]));
+        expect(at(lambdas[i])).toBeGreaterThan(100 * between);
+        expect(at(lambdas[i + 1])).toBeGreaterThan(100 * between);
+      }
+    }
+    expect(c.rows.get('perLayer')).toBeUndefined();
+  });
+
+  it('config: defaults draw both new plots; perLayerEvery = 0 and densityProbes = 0 drop them', () => {
+    const titles = (cfg: object) => edgeOfStabilityExperiment.plots!(eosSchema.parse(cfg)).map((p) => p.series);
+    expect(titles({})).toEqual(['sharpness', 'sharpness', 'loss', 'perLayer', 'density']);
+    expect(titles({ perLayerEvery: 0, densityProbes: 0 })).toEqual(['sharpness', 'sharpness', 'loss']);
+    const dens = edgeOfStabilityExperiment.plots!(eosSchema.parse({}))[4];
+    expect(dens.rulesX).toEqual([{ x: 2 / 0.3, label: '2/η = 6.67' }]);
+  });
 });
 
 describe('GD sharpness tracking on a planted quadratic', () => {

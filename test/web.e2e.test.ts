@@ -135,7 +135,7 @@ describe.skipIf(!hasChromium && !onCi)('web page in headless Chromium', () => {
   it('runs edge-of-stability on the embedded MNIST digits (not the synthetic stand-in)', async () => {
     // A reduced quick config (n = 200, two η, 1000 steps, with the gradient-flow control): a few
     // seconds in Node, confirmed there on the same digits.
-    const { page, errors } = await open('?experiment=edge-of-stability&samples=200&lrScales=1,0.85&steps=1000&autorun=1');
+    const { page, errors } = await open('?experiment=edge-of-stability&samples=200&lrScales=1,0.85&steps=1000&perLayerEvery=500&densityProbes=2&densityLanczos=30&autorun=1');
     await page.waitForSelector('#verdict[data-state="done"], #verdict[data-state="error"]', { timeout: 60_000 });
     const error = await page.locator('#error').textContent();
     expect(await page.locator('#verdict').textContent(), `page error box: ${error}`).toBe('confirmed');
@@ -151,6 +151,10 @@ describe.skipIf(!hasChromium && !onCi)('web page in headless Chromium', () => {
     const d = (await lines.evaluateAll((ps) => ps.map((p) => p.getAttribute('d') ?? ''))).sort((a, b) => b.length - a.length)[0];
     expect(d.split('L').length).toBeGreaterThan(10); // a measured trace, not just a two-point rule
     expect(await page.locator('figure[data-series="loss"] svg path').count()).toBeGreaterThan(0);
+    // Per-layer sharpness (one panel per η) and the spectral density with its 2/η marker.
+    expect(await page.locator('figure[data-series="perLayer"] g[aria-label="line"] path').count()).toBeGreaterThan(4);
+    expect(await page.locator('figure[data-series="density"] g[aria-label="line"] path').count()).toBeGreaterThan(2);
+    expect(await page.locator('figure[data-series="density"] svg text', { hasText: '2/η = 6.67' }).count()).toBe(1);
     expect(await page.locator('#checks tbody tr').count()).toBeGreaterThan(5);
 
     await page.screenshot({ path: join(tmpdir(), 'eos-page.png'), fullPage: true });

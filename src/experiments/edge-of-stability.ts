@@ -26,6 +26,16 @@
  *     drops the overshoot right after t_c); needs ≥ 5 measurements.
  * Regime: the run must start or fall below the threshold, reach it within the budget, and not
  * diverge; otherwise the affected checks are out of regime, never falsified.
+ *
+ * Further observables (recorded and plotted, not checked):
+ *   - per-layer sharpness: every `perLayerEvery` steps, the top eigenvalue of each parameter
+ *     block's Hessian H_bb (W1, b1, W2, …; u ↦ [H·embed_b(u)]_b, Lanczos warm-started per block).
+ *     H_bb is a principal submatrix of H, so by Cauchy interlacing λ_max(H_bb) ≤ λ_max(H) = S.
+ *   - spectral density of the full Hessian for the largest η, by stochastic Lanczos quadrature
+ *     (src/observables/hessian.ts) at chosen steps — by default at step 0, at the threshold
+ *     crossing t_c (found online by the rule above; mid-run if there is none) and at the end —
+ *     Gaussian-broadened on one grid with one σ (1% of the joint Ritz range), so each curve
+ *     integrates to 1.
  */
 import { z } from 'zod';
 import { Rng } from '../engine/rng.js';
@@ -35,6 +45,7 @@ import { flatLoss, flatten, unflatten } from '../engine/params.js';
 import { initMlp, mlpForward, type MlpSpec } from '../models/mlp.js';
 import { loadDigits, type Dataset } from '../data/mnist.js';
 import { sharpness } from '../observables/sharpness.js';
+import { broadenedDensity, blockOperator, paramBlocks, slqDensity, type ParamBlock, type QuadratureRule } from '../observables/hessian.js';
 import { stabilityThreshold } from '../theory/edge-of-stability.js';
 import { gradientDescent } from '../training/gd.js';
 import { gradientFlow } from '../training/flow.js';
@@ -63,10 +74,17 @@ export const eosSchema = z.object({
   flowControl: z.boolean().default(true).describe('gradient-flow control (RK4, dt = flowDt/S) for the largest η'),
   flowDt: z.number().gt(0).max(1).default(0.9).describe('RK4 step of the flow control as a fraction of 1/S (S re-measured every sharpnessEvery·η of time)'),
   flowStop: z.number().min(1).max(10).default(1.15).describe('stop the flow once S ≥ flowStop·2/η (past GD’s crossing time)'),
+  perLayerEvery: z.number().int().min(0).max(100_000).default(100).describe('top Hessian eigenvalue of each parameter block (W1, b1, W2, …) every k GD steps (0 = off)'),
+  densityProbes: z.number().int().min(0).max(64).default(6).describe('random probes of the SLQ spectral density of the full Hessian, largest η only (0 = off)'),
+  densityLanczos: z.number().int().min(2).max(300).default(60).describe('Lanczos steps (quadrature nodes) per density probe'),
+  densitySteps: z.array(z.number().int().min(0).max(100_000)).max(8).default([]).describe('GD steps at which to take the density; empty = auto: step 0, the threshold crossing (mid-run if none) and the end'),
   seed: z.number().int().min(0).max(2 ** 31).default(0).describe('random seed (data subset and init)'),
 });
 
 export type EosConfig = z.infer<typeof eosSchema>;
+
+/** Densities below this are drawn at it on the log-scale plot (the recorded `density` is exact). */
+const DENSITY_FLOOR = 1e-5;
 
 export function learningRates(c: { lr: number; lrScales: number[] }): number[] {
   return [...new Set(c.lrScales.map((s) => c.lr * s))].sort((a, b) => b - a);
@@ -129,6 +147,73 @@ export function sharpnessTracker(hvp: (theta: Float64Array, v: Float64Array) => 
     },
     get hvps() { return hvps; },
   };
+}
+
+/** Names of an MLP's parameter blocks in θ's order: W1, b1, W2, b2, … (a matrix opens a layer). */
+export function mlpBlocks(like: Tensor[]): ParamBlock[] {
+  let layer = 0;
+  return paramBlocks(like, like.map((t) => (t.shape.length === 2 ? `W${++layer}` : `b${Math.max(layer, 1)}`)));
+}
+
+/**
+ * Per-block top Hessian eigenvalues λ_max(H_bb), each by Lanczos on the block operator,
+ * warm-started from that block's last top eigenvector.
+ */
+export function blockSharpnessTracker(
+  hvp: (theta: Float64Array, v: Float64Array) => Float64Array, dim: number, blocks: ParamBlock[], tol: number, seed = 0,
+) {
+  const starts: (Float64Array | undefined)[] = blocks.map(() => undefined);
+  const rngs = blocks.map((b) => new Rng(seed).split('lanczos-block').split(b.name));
+  let hvps = 0;
+  return {
+    blocks,
+    measure(theta: Float64Array): number[] {
+      const full = (v: Float64Array) => { hvps++; return hvp(theta, v); };
+      return blocks.map((b, i) => {
+        const op = blockOperator(full, dim, b);
+        const start = starts[i];
+        const r = sharpness((u) => op(u) as Float64Array, b.size, { tol, maxIter: Math.min(b.size, 80), rng: rngs[i], ...(start ? { start } : {}) });
+        starts[i] = r.vector;
+        return r.value;
+      });
+    },
+    get hvps() { return hvps; },
+  };
+}
+
+/** The SLQ quadrature rules of the full Hessian at one GD step. */
+export interface DensitySnapshot {
+  step: number;
+  label: string;
+  rules: QuadratureRule[];
+  hvps: number;
+}
+
+export function densitySnapshot(
+  hvp: (v: Float64Array) => Float64Array, dim: number, step: number, label: string, o: { probes: number; lanczos: number; seed: number },
+): DensitySnapshot {
+  // Only the quadrature rules are kept: the broadening is done once per run, on a shared grid.
+  const r = slqDensity(hvp, dim, { probes: o.probes, steps: o.lanczos, gridSize: 2, rng: new Rng(o.seed).split('slq').split(step) });
+  return { step, label, rules: r.rules, hvps: r.hvps };
+}
+
+/**
+ * Broadened densities of several snapshots on one grid with one σ: σ = 1% of the joint Ritz range
+ * (as slqDensity's default), grid over [θ_min − 5σ, θ_max + 5σ]. Each curve integrates to 1.
+ */
+export function densityRows(snaps: DensitySnapshot[], gridSize = 300): { step: number; label: string; x: number; density: number }[] {
+  let lo = Infinity, hi = -Infinity;
+  for (const s of snaps) for (const r of s.rules) { lo = Math.min(lo, r.nodes[0]); hi = Math.max(hi, r.nodes[r.nodes.length - 1]); }
+  if (!snaps.length || !Number.isFinite(lo) || !Number.isFinite(hi)) return [];
+  const sigma = 0.01 * Math.max(hi - lo, 0.01 * Math.max(Math.abs(lo), Math.abs(hi)), 1e-12);
+  const a = lo - 5 * sigma, b = hi + 5 * sigma;
+  const grid = Float64Array.from({ length: gridSize }, (_, j) => a + ((b - a) * j) / (gridSize - 1));
+  const rows: { step: number; label: string; x: number; density: number }[] = [];
+  for (const s of snaps) {
+    const d = broadenedDensity(s.rules, sigma, grid);
+    for (let j = 0; j < gridSize; j++) rows.push({ step: s.step, label: s.label, x: grid[j], density: d[j] });
+  }
+  return rows;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -331,6 +416,20 @@ export interface EosRun {
   hvps: number;
   /** Parameters at the end of the run (for the checkpoint artifact). */
   theta: Float64Array;
+  /** HVPs spent on per-block eigenvalues and on densities. */
+  perLayerHvps?: number;
+  density?: DensitySnapshot[];
+}
+
+/** Optional extra observables along a GD run. */
+export interface GdExtras {
+  /** Per-block top eigenvalues every `every` steps (and at the end) into series 'perLayer'. */
+  perLayer?: { every: number; blocks: ParamBlock[] };
+  /**
+   * SLQ densities into series 'density' at `steps`, or 'auto': step 0, the first measurement
+   * with S ≥ crossFraction·2/η after one below it (analyzeTrace's crossing; mid-run if none), the end.
+   */
+  density?: { steps: number[] | 'auto'; probes: number; lanczos: number; crossFraction: number; seed: number };
 }
 
 export interface EosResult {
@@ -347,30 +446,77 @@ export interface EosResult {
 export function gdWithSharpness(
   prob: MlpProblem, lr: number, steps: number, every: number, tol: number, ctx: RunContext, progress: (f: number) => void,
   series = { loss: 'loss', sharpness: 'sharpness' },
+  extras: GdExtras = {},
 ): EosRun {
-  const tracker = sharpnessTracker(prob.hvp, prob.objective.dim, tol);
+  const dim = prob.objective.dim;
+  const tracker = sharpnessTracker(prob.hvp, dim, tol);
   const lab = etaLabel(lr);
   const loss = new Float64Array(steps + 1).fill(NaN);
   const sSteps: number[] = [], sVals: number[] = [];
   const recEvery = Math.max(1, Math.ceil(steps / 1000));
+  const pl = extras.perLayer && extras.perLayer.every > 0 ? extras.perLayer : undefined;
+  const blockTracker = pl ? blockSharpnessTracker(prob.hvp, dim, pl.blocks, tol) : undefined;
+  const dens = extras.density && extras.density.probes > 0 ? extras.density : undefined;
+  const snaps: DensitySnapshot[] = [];
+  const snap = (th: Float64Array, k: number, label: string) => {
+    if (dens && !ctx.signal.aborted) snaps.push(densitySnapshot((v) => prob.hvp(th, v), dim, k, label, dens));
+  };
+  const auto = dens?.steps === 'auto';
+  const wanted = new Set(dens && dens.steps !== 'auto' ? dens.steps.filter((k) => k <= steps) : []);
+  const level = dens ? dens.crossFraction * stabilityThreshold(lr) : Infinity;
+  let seenLow = false, crossed = false;
+  const mid = Math.floor(steps / 2);
+  let thetaMid: Float64Array | undefined;
+  let s = NaN;
   const res = gradientDescent(prob.objective, prob.theta0, {
     lr, steps, signal: ctx.signal, progress,
     onStep: (k, th, L) => {
       loss[k] = L;
       if (k % recEvery === 0 || k === steps) ctx.record(series.loss, { eta: lab, lr, step: k, loss: L, method: 'GD' });
-      if (k % every === 0 || k === steps) {
-        const s = tracker.measure(th);
+      const measured = k % every === 0 || k === steps;
+      if (measured) {
+        s = tracker.measure(th);
         sSteps.push(k); sVals.push(s);
         ctx.record(series.sharpness, { eta: lab, lr, step: k, sharpness: s, ratio: (s * lr) / 2, method: 'GD' });
+      }
+      if (blockTracker && (k % pl!.every === 0 || k === steps)) {
+        const full = measured ? s : tracker.measure(th);
+        blockTracker.measure(th).forEach((value, i) => {
+          ctx.record('perLayer', { eta: lab, lr, step: k, block: blockTracker.blocks[i].name, lambda: value, ratio: (value * lr) / 2, method: 'GD' });
+        });
+        ctx.record('perLayer', { eta: lab, lr, step: k, block: 'S = λ_max(H)', lambda: full, ratio: (full * lr) / 2, method: 'GD' });
+      }
+      if (!dens) return;
+      if (!auto) {
+        if (wanted.has(k)) snap(th, k, `step ${k}`);
+        return;
+      }
+      if (k === 0) snap(th, 0, `1: init (step 0)`);
+      if (measured && !crossed) {
+        if (!seenLow) seenLow = s < level;
+        else if (s >= level) { crossed = true; snap(th, k, `2: crossing (step ${k})`); }
+      }
+      if (k === mid && !crossed) thetaMid = Float64Array.from(th);
+      if (k === steps) {
+        if (!crossed && thetaMid) { const t = thetaMid; snap(t, mid, `2: mid-run, no crossing (step ${mid})`); }
+        snap(th, k, `3: end (step ${k})`);
       }
     },
   });
   const lastStep = res.status === 'completed' ? steps : Math.max(0, res.steps - 1);
+  if (snaps.length) {
+    snaps.sort((a, b) => a.step - b.step);
+    for (const r of densityRows(snaps)) {
+      ctx.record('density', { eta: lab, lr, step: r.step, label: r.label, eigenvalue: r.x, density: r.density, 'density (floored)': Math.max(r.density, DENSITY_FLOOR) });
+    }
+  }
   return {
     lr, status: res.status, ...(res.divergedAt !== undefined ? { divergedAt: res.divergedAt } : {}),
     trace: { lr, steps: sSteps, sharpness: sVals, loss: loss.subarray(0, lastStep + 1), lastStep },
     hvps: tracker.hvps,
     theta: res.theta,
+    ...(blockTracker ? { perLayerHvps: blockTracker.hvps } : {}),
+    ...(snaps.length ? { density: snaps } : {}),
   };
 }
 
@@ -418,11 +564,19 @@ async function runEos(c: EosConfig, ctx: RunContext, p: EosPrediction): Promise<
   let done = 0;
   for (const [i, lr] of p.lrs.entries()) {
     for (const step of [0, c.steps]) ctx.record('sharpness', { eta: etaLabel(lr), lr, step, sharpness: p.thresholds[i], ratio: 1, method: 'theory' });
+    if (c.perLayerEvery > 0) for (const step of [0, c.steps]) ctx.record('perLayer', { eta: etaLabel(lr), lr, step, block: '2/η', lambda: p.thresholds[i], ratio: 1, method: 'theory' });
   }
+  const blocks = mlpBlocks(prob.like);
   const runs: EosRun[] = [];
-  for (const lr of p.lrs) {
+  for (const [i, lr] of p.lrs.entries()) {
     if (ctx.signal.aborted) break;
-    const run = gdWithSharpness(prob, lr, c.steps, c.sharpnessEvery, c.lanczosTol, ctx, (f) => ctx.progress((done + f) / work));
+    const extras: GdExtras = {
+      ...(c.perLayerEvery > 0 ? { perLayer: { every: c.perLayerEvery, blocks } } : {}),
+      ...(i === 0 && c.densityProbes > 0 ? {
+        density: { steps: c.densitySteps.length ? c.densitySteps : 'auto' as const, probes: c.densityProbes, lanczos: c.densityLanczos, crossFraction: c.crossFraction, seed: c.seed },
+      } : {}),
+    };
+    const run = gdWithSharpness(prob, lr, c.steps, c.sharpnessEvery, c.lanczosTol, ctx, (f) => ctx.progress((done + f) / work), undefined, extras);
     if (run.status !== 'diverged') run.analysis = analyzeTrace(run.trace, c);
     runs.push(run);
     done += 1;
@@ -455,11 +609,26 @@ function compareEos(c: EosConfig, r: EosResult) {
 
 function eosPlots(c: EosConfig): PlotSpec[] {
   const rules = learningRates(c).map((lr) => ({ y: 2 / lr, label: `2/${etaLabel(lr).slice(2)}` }));
-  return [
+  const plots: PlotSpec[] = [
     { title: 'Sharpness λ_max(∇²L) vs step', caption: 'Full-batch GD, one colour per η; dashed: 2/η. Gradient flow (clocked in steps of the largest η) keeps sharpening.', kind: 'lines', series: 'sharpness', x: 'step', y: 'sharpness', stroke: 'eta', dashed: 'method', rules },
     { title: 'Sharpness in units of 2/η', caption: 'S·η/2: 1 is the edge of stability.', kind: 'lines', series: 'sharpness', x: 'step', y: 'ratio', stroke: 'eta', rules: [{ y: 1, label: '2/η' }] },
     { title: 'Training loss vs step', caption: 'Non-monotone at the edge, but falling over long windows.', kind: 'lines', series: 'loss', x: 'step', y: 'loss', stroke: 'eta', yType: 'log' },
   ];
+  if (c.perLayerEvery > 0) {
+    plots.push({
+      title: 'Per-layer sharpness λ_max(H_bb) vs step', kind: 'lines', series: 'perLayer', x: 'step', y: 'lambda', stroke: 'block', dashed: 'method', facet: 'eta',
+      caption: `Top eigenvalue of each parameter block's Hessian (Lanczos every ${c.perLayerEvery} steps), one panel per η; "S = λ_max(H)": the full sharpness; dashed: 2/η. By Cauchy interlacing no block exceeds S.`,
+    });
+  }
+  if (c.densityProbes > 0) {
+    const lr = learningRates(c)[0];
+    plots.push({
+      title: `Hessian spectral density at chosen steps (${etaLabel(lr)})`, kind: 'lines', series: 'density', x: 'eigenvalue', y: 'density (floored)', stroke: 'label', yType: 'log',
+      rulesX: [{ x: 2 / lr, label: `2/η = ${Number((2 / lr).toPrecision(3))}` }],
+      caption: `Stochastic Lanczos quadrature (${c.densityProbes} probes × ${c.densityLanczos} Lanczos steps), Gaussian-broadened with one σ for all curves, each integrating to 1; log scale (floored at ${DENSITY_FLOOR.toExponential(0)}) to show the outliers beside the bulk near 0. Dashed: 2/η.`,
+    });
+  }
+  return plots;
 }
 
 /** One checkpoint per completed GD run (the final weights at that η), with the training data. */
@@ -482,9 +651,10 @@ export const edgeOfStabilityExperiment: Experiment<EosConfig, EosResult, EosPred
   strand: '§2.3 simple empirical laws — edge of stability (Fig. 4)',
   description: 'Full-batch GD on an MLP over an MNIST subset at several η: progressive sharpening, a sharpness plateau at 2/η, a loss that falls non-monotonically; gradient flow as the threshold-free control.',
   schema: eosSchema,
-  quick: { samples: 300, width: 32, depth: 2, lr: 0.3, lrScales: [1, 0.85], steps: 1200, sharpnessEvery: 50, flowStop: 1.12 },
+  // Per-layer eigenvalues and the density are plotted, not checked: cheap settings here.
+  quick: { samples: 300, width: 32, depth: 2, lr: 0.3, lrScales: [1, 0.85], steps: 1200, sharpnessEvery: 50, flowStop: 1.12, perLayerEvery: 300, densityProbes: 2, densityLanczos: 20 },
   variants: [
-    { label: 'η = 0.1: sharpening too slow to reach 2/η in 400 steps', config: { samples: 300, lr: 0.1, lrScales: [1], steps: 400, flowControl: false }, expect: 'out-of-regime' },
+    { label: 'η = 0.1: sharpening too slow to reach 2/η in 400 steps', config: { samples: 300, lr: 0.1, lrScales: [1], steps: 400, flowControl: false, perLayerEvery: 0, densityProbes: 0 }, expect: 'out-of-regime' },
   ],
   predict: predictEos,
   run: runEos,

@@ -71,6 +71,8 @@ export interface PlotSpec {
   facet?: string;            // column that splits the plot into side-by-side panels (heatmap, and lines/scatter)
   group?: string;            // lines/scatter: extra column that splits lines (e.g. one line per neuron) without colouring by it
   rules?: { y: number; label?: string }[];
+  /** Vertical reference lines (lines/scatter), drawn dashed, each label at the top, left of its line. */
+  rulesX?: { x: number; label?: string }[];
   /** Error bars: columns holding the lower and upper ends (e.g. mean ∓ one standard error). */
   errorY?: { lo: string; hi: string };
 }

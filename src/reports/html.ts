@@ -18,8 +18,9 @@ export function tolText(t: ExperimentRecord['checks'][number]['tolerance']): str
 export function renderHtml(exp: Experiment, record: ExperimentRecord, series: Map<string, Record<string, number | string>[]>): string {
   const { document } = parseHTML('<!doctype html><html><body></body></html>');
   const plots = (exp.plots?.(record.config) ?? []).map((spec) => {
+    // Side-by-side panels get the page's full width (as on the live page).
     const rows = series.get(spec.series) ?? [];
-    return `<section class="plot"><h3>${esc(spec.title)}</h3>${spec.caption ? `<p class="caption">${esc(spec.caption)}</p>` : ''}${renderPlot(spec, rows, document as unknown as Document)}</section>`;
+    return `<section class="plot"><h3>${esc(spec.title)}</h3>${spec.caption ? `<p class="caption">${esc(spec.caption)}</p>` : ''}${renderPlot(spec, rows, document as unknown as Document, spec.facet ? 960 : 640)}</section>`;
   });
   const checks = record.checks.map((c) => `<tr class="${c.verdict}"><td>${esc(c.name)}</td><td class="q">${esc(c.quantity)}</td><td>${esc(fmt(c.predicted))}</td><td>${esc(fmt(c.measured))}${c.uncertainty !== undefined ? ` ± ${esc(fmt(c.uncertainty))}` : ''}</td><td>${esc(tolText(c.tolerance))}</td><td><b>${c.verdict}</b>${c.note ? `<div class="note">${esc(c.note)}</div>` : ''}</td></tr>`).join('\n');
   const regime = record.regime.map((r) => `<tr class="${r.ok ? 'confirmed' : 'out-of-regime'}"><td>${esc(r.name)}</td><td>${esc(fmt(r.value))}</td><td>${r.bound === 'max' ? '≤' : '≥'} ${esc(fmt(r.limit))}</td><td>${r.ok ? 'met' : 'not met'}</td></tr>`).join('\n');

@@ -55,6 +55,10 @@ export function plotElement(spec: PlotSpec, rows: Row[], document: Document, wid
   }
   if (dashed.length) marks.push(Plot.line(dashed, { x, y, fx, stroke: colorOf, z: group, strokeDasharray: '5,4', strokeWidth: 1.2, strokeOpacity: 0.9 }));
   for (const r of spec.rules ?? []) marks.push(Plot.ruleY([r.y], { stroke: '#b44', strokeDasharray: '2,3' }));
+  for (const r of spec.rulesX ?? []) {
+    marks.push(Plot.ruleX([r.x], { stroke: '#b44', strokeDasharray: '4,3' }));
+    if (r.label) marks.push(Plot.text([{ x: r.x, label: r.label }], { x: 'x', text: 'label', frameAnchor: 'top', textAnchor: 'end', dx: -4, dy: 4, fill: '#b44' }));
+  }
   return Plot.plot({
     ...common,
     grid: true,
