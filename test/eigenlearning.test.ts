@@ -3,7 +3,8 @@ import { Rng } from '../src/engine/rng.js';
 import { mat } from '../src/engine/linalg/index.js';
 import { eigenlearning, kernelSpectrum, learningCurve, powerLawSpectrum, solveKappa, type Spectrum } from '../src/theory/eigenlearning.js';
 import { krrCoefficients } from '../src/theory/kernel-regression.js';
-import { logLogSlope } from '../src/experiments/dln.js';
+import { logLogFit } from '../src/observables/fit.js';
+const logLogSlope = (xs: number[], ys: number[]) => logLogFit(xs, ys).slope;
 
 /** Brute force: scan κ on a fine log grid, then plain bisection on κ itself. */
 function bruteKappa(lambdas: number[], n: number, delta: number): number {

@@ -26,6 +26,7 @@ import { gradientDescent } from '../training/gd.js';
 import { gradientFlow } from '../training/flow.js';
 import type { Objective, TrainResult } from '../training/objective.js';
 import { recordSchedule } from '../training/schedule.js';
+import { logLogFit } from '../observables/fit.js';
 import type { Check, Experiment, PlotSpec, RegimeCondition, RunContext } from './types.js';
 import { divergedChecks, exactCheck, fmt, numericCheck, regimeCondition } from './verdict.js';
 
@@ -308,14 +309,6 @@ function conservationRuns(c: DlnConfig, s: Setup, p: DlnPrediction, ctx: RunCont
   return { flowDrift, gd, horizon, status };
 }
 
-/** Least-squares slope of log y against log x. */
-export function logLogSlope(xs: number[], ys: number[]): number {
-  const lx = xs.map(Math.log), ly = ys.map(Math.log);
-  const mx = lx.reduce((a, b) => a + b, 0) / lx.length, my = ly.reduce((a, b) => a + b, 0) / ly.length;
-  let sxy = 0, sxx = 0;
-  for (let i = 0; i < lx.length; i++) { sxy += (lx[i] - mx) * (ly[i] - my); sxx += (lx[i] - mx) ** 2; }
-  return sxy / sxx;
-}
 
 function compareDln(c: DlnConfig, r: DlnResult, p: DlnPrediction) {
   const s = setup(c);
@@ -362,7 +355,7 @@ function compareDln(c: DlnConfig, r: DlnResult, p: DlnPrediction) {
       quantity: 'max_l ‖G_l(T) − G_l(0)‖_F / ‖W W ᵀ‖_F, G_l = W_{l+1}ᵀW_{l+1} − W_lW_lᵀ (random init, RK4)',
       predicted: 0, measured: r.conservation.flowDrift, tolerance: { kind: 'abs', value: 1e-6 },
     }));
-    const slope = logLogSlope(r.conservation.gd.map((g) => g.lr), r.conservation.gd.map((g) => g.drift));
+    const slope = logLogFit(r.conservation.gd.map((g) => g.lr), r.conservation.gd.map((g) => g.drift)).slope;
     checks.push(numericCheck({
       name: 'conservation-law drift under GD grows as O(η)',
       quantity: 'log-log slope of drift(T) vs η over η, η/2, η/4',

@@ -18,7 +18,7 @@ import { initMlp, mlpForward, type MlpSpec } from '../models/mlp.js';
 import { empiricalNtk } from '../observables/ntk.js';
 import { analyticKernel } from '../theory/kernels.js';
 import { sampleSphere } from '../data/sphere.js';
-import { logLogSlope } from './dln.js';
+import { logLogFit } from '../observables/fit.js';
 import type { Check, Experiment, PlotSpec, RegimeCondition, RunContext } from './types.js';
 import { numericCheck, regimeCondition } from './verdict.js';
 
@@ -105,7 +105,7 @@ function run(c: WidthConvergenceConfig, ctx: RunContext, p: WidthConvergencePred
     ctx.record('mean', { width: n, method: 'measured', deviation: m, lo: m - se, hi: m + se });
   }
   const done_ = meanDeviation.length;
-  const exponent = done_ >= 2 ? logLogSlope(widths.slice(0, done_), meanDeviation) : NaN;
+  const exponent = done_ >= 2 ? logLogFit(widths.slice(0, done_), meanDeviation).slope : NaN;
   // Theory line C/√n through the geometric mean of the measurements.
   if (done_) {
     const logC = widths.slice(0, done_).reduce((a, n, i) => a + Math.log(meanDeviation[i] * Math.sqrt(n)), 0) / done_;

@@ -100,16 +100,4 @@ export function concentrationStdError(W: ArrayLike<number>, a: ArrayLike<number>
   return total > 0 ? Math.sqrt(ss) / total : NaN;
 }
 
-/** Least-squares slope of ln y against ln x with its standard error (NaN for < 3 points). */
-export function logLogFit(xs: number[], ys: number[]): { slope: number; intercept: number; se: number } {
-  const n = xs.length;
-  const lx = xs.map(Math.log), ly = ys.map(Math.log);
-  const mx = lx.reduce((s, v) => s + v, 0) / n, my = ly.reduce((s, v) => s + v, 0) / n;
-  let sxx = 0, sxy = 0;
-  for (let i = 0; i < n; i++) { sxx += (lx[i] - mx) ** 2; sxy += (lx[i] - mx) * (ly[i] - my); }
-  const slope = sxy / sxx, intercept = my - slope * mx;
-  let ssr = 0;
-  for (let i = 0; i < n; i++) ssr += (ly[i] - intercept - slope * lx[i]) ** 2;
-  const se = n > 2 ? Math.sqrt(ssr / (n - 2) / sxx) : NaN;
-  return { slope, intercept, se };
-}
+export { logLogFit } from './fit.js';

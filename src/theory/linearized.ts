@@ -16,6 +16,7 @@
  * For a nonlinear network the law holds while K_t ≈ K_0; ‖K_T − K_0‖_F/‖K_0‖_F measures that.
  */
 import { eigh, type Mat } from '../engine/linalg/index.js';
+import { linearFit } from '../observables/fit.js';
 
 /** GD per-step decay rate −ln|1 − ηλ/n| of the residual component along an eigenvalue-λ direction. */
 export function gdModeRate(lambda: number, eta: number, n: number): number {
@@ -70,11 +71,6 @@ export function fitDecayRate(ks: number[], cs: number[]): { rate: number; se: nu
   const pts = ks.map((k, i) => [k, Math.log(Math.abs(cs[i]))] as const).filter(([, l]) => Number.isFinite(l));
   const n = pts.length;
   if (n < 2) return { rate: NaN, se: NaN };
-  const mx = pts.reduce((a, p) => a + p[0], 0) / n, my = pts.reduce((a, p) => a + p[1], 0) / n;
-  let sxx = 0, sxy = 0;
-  for (const [x, l] of pts) { sxx += (x - mx) ** 2; sxy += (x - mx) * (l - my); }
-  const slope = sxy / sxx;
-  let ssr = 0;
-  for (const [x, l] of pts) ssr += (l - my - slope * (x - mx)) ** 2;
-  return { rate: -slope, se: n > 2 ? Math.sqrt(ssr / (n - 2) / sxx) : NaN };
+  const { slope, se } = linearFit(pts.map((p) => p[0]), pts.map((p) => p[1]));
+  return { rate: -slope, se };
 }
