@@ -9,9 +9,10 @@ import {
   catapultPhase, catapultWindow, gdMultiplier, isStable, maxStableLr, quadraticGdLoss, stabilityThreshold, uvStep, uvTrajectory,
 } from '../src/theory/edge-of-stability.js';
 import {
-  analyzeTrace, blockSharpnessTracker, densityRows, edgeOfStabilityExperiment, eosSchema, eosChecks, flowWithSharpness, gdWithSharpness, mlpBlocks,
-  mlpProblem, sharpnessTracker, type MlpProblem, type SharpnessTrace,
+  analyzeTrace, edgeOfStabilityExperiment, eosSchema, eosChecks, flowWithSharpness, gdWithSharpness, type SharpnessTrace,
 } from '../src/experiments/edge-of-stability.js';
+import { blockSharpnessTracker, densityRows, mlpBlocks, sharpnessTracker } from '../src/observables/trackers.js';
+import { mlpProblem, type MlpProblem } from '../src/training/problem.js';
 import { catapultChecks, spikeOf } from '../src/experiments/catapult.js';
 import type { RunContext } from '../src/experiments/types.js';
 

@@ -23,7 +23,8 @@ import { catapultPhase, stabilityThreshold } from '../theory/edge-of-stability.j
 import { gradientDescent } from '../training/gd.js';
 import type { Check, Experiment, PlotSpec, RegimeCondition, RunContext } from './types.js';
 import { divergedChecks, fmt, numericCheck, regimeCondition } from './verdict.js';
-import { mlpProblem, sharpnessTracker, type MlpProblem } from './edge-of-stability.js';
+import { sharpnessTracker } from '../observables/trackers.js';
+import { mlpProblem, type MlpProblem } from '../training/problem.js';
 
 export const catapultSchema = z.object({
   data: z.enum(['mnist', 'synthetic']).default('mnist').describe('MNIST digits (pool 4 is embedded, so also in the browser; other pools need Node, else the browser falls back to synthetic) or a seeded Gaussian mixture'),

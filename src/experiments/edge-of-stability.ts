@@ -38,18 +38,16 @@
  *     integrates to 1.
  */
 import { z } from 'zod';
-import { Rng } from '../engine/rng.js';
-import { tensor, type Tensor } from '../engine/tensor.js';
-import { mseLoss, scale, softmaxCrossEntropy } from '../engine/ops.js';
-import { flatLoss, flatten, unflatten } from '../engine/params.js';
-import { initMlp, mlpForward, type MlpSpec } from '../models/mlp.js';
-import { loadDigits, type Dataset } from '../data/mnist.js';
-import { sharpness } from '../observables/sharpness.js';
-import { broadenedDensity, blockOperator, paramBlocks, slqDensity, type ParamBlock, type QuadratureRule } from '../observables/hessian.js';
+import type { Tensor } from '../engine/tensor.js';
+import { unflatten } from '../engine/params.js';
+import type { MlpSpec } from '../models/mlp.js';
+import { loadDigits } from '../data/mnist.js';
+import { blockSharpnessTracker, densityRows, densitySnapshot, mlpBlocks, sharpnessTracker, type DensitySnapshot } from '../observables/trackers.js';
+import { mlpProblem, type MlpProblem } from '../training/problem.js';
+import type { ParamBlock } from '../observables/hessian.js';
 import { stabilityThreshold } from '../theory/edge-of-stability.js';
 import { gradientDescent } from '../training/gd.js';
 import { gradientFlow } from '../training/flow.js';
-import type { Objective } from '../training/objective.js';
 import type { Check, Experiment, ModelArtifact, PlotSpec, RegimeCondition, RunContext } from './types.js';
 import { divergedChecks, fmt, numericCheck, regimeCondition } from './verdict.js';
 
@@ -104,116 +102,6 @@ function predictEos(c: EosConfig): EosPrediction {
   if (28 % c.pool !== 0) throw new RangeError(`pool: must divide 28 (1, 2, 4, 7, 14), got ${c.pool}`);
   const lrs = learningRates(c);
   return { lrs, thresholds: lrs.map(stabilityThreshold), band: [1 - c.band, 1 + c.band] };
-}
-
-// ---------------------------------------------------------------------------------------
-// Model and objective.
-
-export interface MlpProblem {
-  spec: MlpSpec;
-  like: Tensor[];
-  theta0: Float64Array;
-  objective: Objective;
-  hvp(theta: Float64Array, v: Float64Array): Float64Array;
-}
-
-export function mlpProblem(ds: Dataset, opts: { width: number; depth: number; activation: 'tanh' | 'relu'; loss: 'mse' | 'ce'; seed: number }): MlpProblem {
-  const X = tensor(ds.X, [ds.n, ds.d]);
-  const Y = tensor(ds.Y, [ds.n, ds.classes]);
-  const spec: MlpSpec = { widths: [ds.d, ...Array(opts.depth).fill(opts.width), ds.classes], activation: opts.activation };
-  const like = initMlp(spec, new Rng(opts.seed).split('init'), 'f64');
-  const f = opts.loss === 'mse'
-    ? (...p: Tensor[]) => scale(mseLoss(mlpForward(spec, p, X), Y), 0.5)
-    : (...p: Tensor[]) => softmaxCrossEntropy(mlpForward(spec, p, X), Y);
-  const fl = flatLoss(f, like);
-  const theta0 = flatten(like);
-  return {
-    spec, like, theta0,
-    objective: { dim: theta0.length, value: (th) => fl.value(th), valueAndGrad: (th) => fl.valueAndGrad(th) },
-    hvp: (th, v) => fl.hvp(th, v),
-  };
-}
-
-/** Top Hessian eigenvalue tracker: warm-starts every Lanczos run from the last top eigenvector. */
-export function sharpnessTracker(hvp: (theta: Float64Array, v: Float64Array) => Float64Array, dim: number, tol: number, seed = 0) {
-  let start: Float64Array | undefined;
-  const rng = new Rng(seed).split('lanczos');
-  let hvps = 0;
-  return {
-    measure(theta: Float64Array): number {
-      const r = sharpness((v) => { hvps++; return hvp(theta, v); }, dim, { tol, maxIter: Math.min(dim, 80), rng, ...(start ? { start } : {}) });
-      start = r.vector;
-      return r.value;
-    },
-    get hvps() { return hvps; },
-  };
-}
-
-/** Names of an MLP's parameter blocks in θ's order: W1, b1, W2, b2, … (a matrix opens a layer). */
-export function mlpBlocks(like: Tensor[]): ParamBlock[] {
-  let layer = 0;
-  return paramBlocks(like, like.map((t) => (t.shape.length === 2 ? `W${++layer}` : `b${Math.max(layer, 1)}`)));
-}
-
-/**
- * Per-block top Hessian eigenvalues λ_max(H_bb), each by Lanczos on the block operator,
- * warm-started from that block's last top eigenvector.
- */
-export function blockSharpnessTracker(
-  hvp: (theta: Float64Array, v: Float64Array) => Float64Array, dim: number, blocks: ParamBlock[], tol: number, seed = 0,
-) {
-  const starts: (Float64Array | undefined)[] = blocks.map(() => undefined);
-  const rngs = blocks.map((b) => new Rng(seed).split('lanczos-block').split(b.name));
-  let hvps = 0;
-  return {
-    blocks,
-    measure(theta: Float64Array): number[] {
-      const full = (v: Float64Array) => { hvps++; return hvp(theta, v); };
-      return blocks.map((b, i) => {
-        const op = blockOperator(full, dim, b);
-        const start = starts[i];
-        const r = sharpness((u) => op(u) as Float64Array, b.size, { tol, maxIter: Math.min(b.size, 80), rng: rngs[i], ...(start ? { start } : {}) });
-        starts[i] = r.vector;
-        return r.value;
-      });
-    },
-    get hvps() { return hvps; },
-  };
-}
-
-/** The SLQ quadrature rules of the full Hessian at one GD step. */
-export interface DensitySnapshot {
-  step: number;
-  label: string;
-  rules: QuadratureRule[];
-  hvps: number;
-}
-
-export function densitySnapshot(
-  hvp: (v: Float64Array) => Float64Array, dim: number, step: number, label: string, o: { probes: number; lanczos: number; seed: number },
-): DensitySnapshot {
-  // Only the quadrature rules are kept: the broadening is done once per run, on a shared grid.
-  const r = slqDensity(hvp, dim, { probes: o.probes, steps: o.lanczos, gridSize: 2, rng: new Rng(o.seed).split('slq').split(step) });
-  return { step, label, rules: r.rules, hvps: r.hvps };
-}
-
-/**
- * Broadened densities of several snapshots on one grid with one σ: σ = 1% of the joint Ritz range
- * (as slqDensity's default), grid over [θ_min − 5σ, θ_max + 5σ]. Each curve integrates to 1.
- */
-export function densityRows(snaps: DensitySnapshot[], gridSize = 300): { step: number; label: string; x: number; density: number }[] {
-  let lo = Infinity, hi = -Infinity;
-  for (const s of snaps) for (const r of s.rules) { lo = Math.min(lo, r.nodes[0]); hi = Math.max(hi, r.nodes[r.nodes.length - 1]); }
-  if (!snaps.length || !Number.isFinite(lo) || !Number.isFinite(hi)) return [];
-  const sigma = 0.01 * Math.max(hi - lo, 0.01 * Math.max(Math.abs(lo), Math.abs(hi)), 1e-12);
-  const a = lo - 5 * sigma, b = hi + 5 * sigma;
-  const grid = Float64Array.from({ length: gridSize }, (_, j) => a + ((b - a) * j) / (gridSize - 1));
-  const rows: { step: number; label: string; x: number; density: number }[] = [];
-  for (const s of snaps) {
-    const d = broadenedDensity(s.rules, sigma, grid);
-    for (let j = 0; j < gridSize; j++) rows.push({ step: s.step, label: s.label, x: grid[j], density: d[j] });
-  }
-  return rows;
 }
 
 // ---------------------------------------------------------------------------------------
