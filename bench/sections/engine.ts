@@ -4,7 +4,7 @@
  * each beside numpy (single-threaded) where numpy has an equivalent.
  */
 import { backend, setBackend, useReference, useWasm, type Backend } from '../../src/engine/backend/index.js';
-import { allocate, type DType } from '../../src/engine/dtype.js';
+import { allocate, type DType, type FloatArray, type FloatDType } from '../../src/engine/dtype.js';
 import { Rng } from '../../src/engine/rng.js';
 import { Tensor, noGrad, randn } from '../../src/engine/tensor.js';
 import { softmaxCrossEntropy } from '../../src/engine/ops.js';
@@ -52,7 +52,7 @@ function plan(quick: boolean): Plan {
       };
 }
 
-function randomArray(dtype: DType, n: number, rng: Rng) {
+function randomArray(dtype: FloatDType, n: number, rng: Rng) {
   const a = allocate(dtype, n);
   for (let i = 0; i < n; i++) a[i] = rng.normal();
   return a;
@@ -107,7 +107,7 @@ function benchTrainStep(p: Plan['mlp'], ctx: BenchContext): { ms: number; median
     // Plain SGD, functional: θ ← θ − lr·g through the backend's axpby kernel.
     params = noGrad(() => params.map((w, i) => {
       const data = allocate('f32', w.size);
-      backend().axpby(1, w.data, -lr, grads[i].data, data);
+      backend().axpby(1, w.data as FloatArray, -lr, grads[i].data as FloatArray, data);
       return new Tensor(data, w.shape);
     }));
   };

@@ -39,6 +39,7 @@ function nested(params: Tensor[]): boolean {
 function targetsFor(params: Tensor[]): Tensor[] {
   return params.map((p) => {
     if (!(p instanceof Tensor)) throw new Error('grad: every parameter must be a Tensor');
+    if (p.dtype === 'i32') throw new Error(`grad: cannot differentiate with respect to an i32 tensor ${fmtShape(p.shape)}; pass indices as constants`);
     const tracked = isGradEnabled() && p.requiresGrad;
     return new Tensor(p.data, p.shape, {
       op: tracked ? 'target' : 'leaf',

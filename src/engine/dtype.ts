@@ -1,11 +1,28 @@
-/** Element types. Theory checks run in f64; f32 exists for speed on large models. */
-export type DType = 'f32' | 'f64';
+/**
+ * Element types. Theory checks run in f64; f32 exists for speed on large models; i32 holds
+ * indices (token ids, class labels, gather indices) and is never differentiated.
+ */
+export type FloatDType = 'f32' | 'f64';
+export type DType = FloatDType | 'i32';
 export type FloatArray = Float32Array | Float64Array;
+/** The storage of a tensor of any dtype. */
+export type TensorData = FloatArray | Int32Array;
 
-export function allocate(dtype: DType, n: number): FloatArray {
-  return dtype === 'f32' ? new Float32Array(n) : new Float64Array(n);
+export function allocate(dtype: FloatDType, n: number): FloatArray;
+export function allocate(dtype: DType, n: number): TensorData;
+export function allocate(dtype: DType, n: number): TensorData {
+  if (dtype === 'f32') return new Float32Array(n);
+  if (dtype === 'f64') return new Float64Array(n);
+  if (dtype === 'i32') return new Int32Array(n);
+  throw new Error(`dtype: must be 'f32', 'f64' or 'i32', got ${String(dtype)}`);
 }
 
-export function dtypeOf(a: FloatArray): DType {
-  return a instanceof Float32Array ? 'f32' : 'f64';
+export function dtypeOf(a: TensorData): DType {
+  if (a instanceof Float32Array) return 'f32';
+  if (a instanceof Int32Array) return 'i32';
+  return 'f64';
+}
+
+export function isFloat(dtype: DType): dtype is FloatDType {
+  return dtype === 'f32' || dtype === 'f64';
 }

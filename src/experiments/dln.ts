@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { Rng } from '../engine/rng.js';
 import { tensor, type Tensor } from '../engine/tensor.js';
 import { mseLoss, scale } from '../engine/ops.js';
-import { flatLoss, flatten } from '../engine/params.js';
+import { flatten } from '../engine/params.js';
 import { type Mat } from '../engine/linalg/index.js';
 import { linearTeacher, linearTeacherFromMap, type LinearTeacher } from '../data/linear-teacher.js';
 import { dlnForward, endToEnd, initAligned, initRandom, layersFromTheta, matsToTensors } from '../models/dln.js';
@@ -24,7 +24,7 @@ import {
 } from '../theory/dln.js';
 import { gradientDescent } from '../training/gd.js';
 import { gradientFlow } from '../training/flow.js';
-import type { Objective, TrainResult } from '../training/objective.js';
+import { objectiveFromLoss, type Objective, type TrainResult } from '../training/objective.js';
 import { recordSchedule } from '../training/schedule.js';
 import { logLogFit } from '../observables/fit.js';
 import type { Check, Experiment, PlotSpec, RegimeCondition, RunContext } from './types.js';
@@ -127,8 +127,7 @@ function objective(t: LinearTeacher, like: Tensor[]): Objective {
   const X = tensor(Float64Array.from(t.X.data), [t.X.rows, t.X.cols]);
   const Y = tensor(Float64Array.from(t.Y.data), [t.Y.rows, t.Y.cols]);
   // ½ · (1/n) Σ‖y − f(x)‖² = ½‖T − W_L⋯W_1‖_F² on whitened inputs: loss (1) of the theory.
-  const fl = flatLoss((...Ws: Tensor[]) => scale(mseLoss(dlnForward(Ws, X), Y), 0.5), like);
-  return { dim: flatten(like).length, value: (th) => fl.value(th), valueAndGrad: (th) => fl.valueAndGrad(th) };
+  return objectiveFromLoss((...Ws: Tensor[]) => scale(mseLoss(dlnForward(Ws, X), Y), 0.5), like);
 }
 
 interface Trace {

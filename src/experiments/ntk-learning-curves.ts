@@ -30,7 +30,8 @@ import { krrSolve } from '../theory/kernel-regression.js';
 import { sampleSphere, sphereSpectrum, zonalHarmonic } from '../data/sphere.js';
 import { noGrad, tensor, type Tensor } from '../engine/tensor.js';
 import { mul, scale, slice, sub, sum } from '../engine/ops.js';
-import { flatLoss, flatten, unflatten } from '../engine/params.js';
+import { flatten, unflatten } from '../engine/params.js';
+import { objectiveFromLoss } from '../training/objective.js';
 import { initMlp, mlpForward, type MlpSpec } from '../models/mlp.js';
 import { empiricalNtk } from '../observables/ntk.js';
 import { gradientDescent } from '../training/gd.js';
@@ -205,7 +206,7 @@ export function networkLearningRun(c: NtkLearningCurvesConfig, n: number, rng: R
     const f0t = noGrad(() => fwd(params, Xtn)).data;
     const target = Float64Array.from({ length: n }, (_, a) => Y.data[a * D + q] + (centered ? f0[a] : 0));
     const Yn = tensor(target, [n, 1]);
-    const fl = flatLoss((...ps) => { const r = sub(fwd(ps, Xn), Yn); return scale(sum(mul(r, r)), 0.5); }, params);
+    const obj = objectiveFromLoss((...ps) => { const r = sub(fwd(ps, Xn), Yn); return scale(sum(mul(r, r)), 0.5); }, params);
     // Convergence is judged against the target's test error: an unfitted train residual r (MSE)
     // shifts the test MSE E by up to ~2√(rE), so r/E ≤ 1e-4 keeps that near 2%.
     const trainOverTest = (th: ArrayLike<number>) => {
@@ -216,7 +217,7 @@ export function networkLearningRun(c: NtkLearningCurvesConfig, n: number, rng: R
     };
     const stop = new AbortController();
     const theta0 = flatten(params);
-    const res = gradientDescent({ dim: theta0.length, value: (th) => fl.value(th), valueAndGrad: (th) => fl.valueAndGrad(th) }, theta0, {
+    const res = gradientDescent(obj, theta0, {
       lr, steps: c.networkSteps, signal: stop.signal,
       onStep: (step, th) => {
         if (signal?.aborted || (step % 10 === 0 && trainOverTest(th) <= c.networkTrainTol)) stop.abort();

@@ -18,12 +18,11 @@ import { z } from 'zod';
 import { Rng } from '../engine/rng.js';
 import { Tensor, tensor } from '../engine/tensor.js';
 import { dot, matmulT, scale, sub } from '../engine/ops.js';
-import { flatLoss } from '../engine/params.js';
 import { randomOrthogonal } from '../engine/linalg/index.js';
 import { powerIteration, topHessianEigen } from '../observables/hessian.js';
 import { criticalLearningRate, gdConverges, predictedDivergenceStep, quadraticGdLoss } from '../theory/stability.js';
 import { gradientDescent } from '../training/gd.js';
-import type { Objective } from '../training/objective.js';
+import { objectiveFromLoss } from '../training/objective.js';
 import type { Check, Experiment, PlotSpec, RegimeCondition, RunContext } from './types.js';
 import { exactCheck, numericCheck, regimeCondition } from './verdict.js';
 
@@ -140,11 +139,10 @@ async function runQuadraticStability(c: QuadraticStabilityConfig, ctx: RunContex
   const d = c.dim;
   const f = lossFunction(s, d);
   const like = [tensor(s.theta0, [1, d])];
-  const fl = flatLoss(f, like);
-  const obj: Objective = { dim: d, value: (th) => fl.value(th), valueAndGrad: (th) => fl.valueAndGrad(th) };
+  const obj = objectiveFromLoss(f, like);
 
   // Measured sharpness at θ0 from exact HVPs of the autodiff loss.
-  const hvp = (v: Float64Array) => fl.hvp(s.theta0, v);
+  const hvp = (v: Float64Array) => obj.hvp(s.theta0, v);
   const top = topHessianEigen(hvp, d, { k: 1, tol: 1e-10, rng: ctx.rng.split('lanczos') });
   const pow = powerIteration(hvp, d, { tol: 1e-9, maxIter: 20_000, rng: ctx.rng.split('power') });
   ctx.record('sharpness', { method: 'lanczos', value: top.values[0], hvps: top.hvps });
@@ -152,7 +150,7 @@ async function runQuadraticStability(c: QuadraticStabilityConfig, ctx: RunContex
   ctx.record('sharpness', { method: 'planted', value: c.lambdaMax, hvps: 0 });
   ctx.progress(0.05);
 
-  const L0 = fl.value(s.theta0);
+  const L0 = obj.value(s.theta0);
   const runs: RunMeasurement[] = [];
   for (const [j, rp] of p.runs.entries()) {
     if (ctx.signal.aborted) break;

@@ -16,7 +16,8 @@ import { z } from 'zod';
 import { Rng } from '../engine/rng.js';
 import { tensor, type Tensor } from '../engine/tensor.js';
 import { mseLoss, scale } from '../engine/ops.js';
-import { flatLoss, flatten, unflatten } from '../engine/params.js';
+import { flatten, unflatten } from '../engine/params.js';
+import { objectiveFromLoss } from '../training/objective.js';
 import { initMlp, mlpForward, type MlpSpec } from '../models/mlp.js';
 import { empiricalNtk } from '../observables/ntk.js';
 import { relativeChange } from '../observables/feature-learning.js';
@@ -109,12 +110,12 @@ async function runSpectralBias(c: SpectralBiasConfig, ctx: RunContext, p: Spectr
   const s = setup(c);
   const K0 = kernelAt(s, s.params);
   const modes = topKernelModes(K0, c.modes);
-  const fl = flatLoss((...ps: Tensor[]) => scale(mseLoss(mlpForward(s.spec, ps, s.X), s.Y), 0.5), s.params);
+  const obj = objectiveFromLoss((...ps: Tensor[]) => scale(mseLoss(mlpForward(s.spec, ps, s.X), s.Y), 0.5), s.params);
   const theta0 = flatten(s.params);
   const comps: number[][] = modes.lambdas.map(() => []);
   const every = Math.max(1, Math.floor(p.steps / 300));
   let c0: number[] = [], r0norm = 0;
-  const res = gradientDescent({ dim: theta0.length, value: (t) => fl.value(t), valueAndGrad: (t) => fl.valueAndGrad(t) }, theta0, {
+  const res = gradientDescent(obj, theta0, {
     lr: p.lr, steps: p.steps, signal: ctx.signal, progress: (f) => ctx.progress(0.05 + 0.9 * f),
     onStep: (k, th) => {
       const f = mlpForward(s.spec, unflatten(th, s.params), s.X).data;

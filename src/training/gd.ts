@@ -1,5 +1,11 @@
-/** Full-batch gradient descent θ ← θ − η∇L(θ), with divergence detection and interruption. */
-import { type Objective, type TrainResult, isDiverged } from './objective.js';
+/**
+ * Full-batch gradient descent θ ← θ − η∇L(θ), with divergence detection and interruption: the
+ * training loop (loop.ts) with one flat array and plain SGD, whose update −(η g) added to θ is
+ * bit for bit the subtraction η g.
+ */
+import { trainFlat } from './loop.js';
+import { type Objective, type TrainResult } from './objective.js';
+import { sgd } from './optim/sgd.js';
 
 export interface GdOptions {
   lr: number;
@@ -11,20 +17,21 @@ export interface GdOptions {
 }
 
 export function gradientDescent(obj: Objective, theta0: Float64Array, opts: GdOptions): TrainResult {
-  const theta = Float64Array.from(theta0);
-  let { value: loss, grad } = obj.valueAndGrad(theta);
-  const initial = loss;
-  opts.onStep?.(0, theta, loss);
-  const every = Math.max(1, Math.floor(opts.steps / 200));
-  for (let step = 1; step <= opts.steps; step++) {
-    if (opts.signal?.aborted) return { theta, status: 'interrupted', steps: step - 1, time: (step - 1) * opts.lr, finalLoss: loss };
-    for (let i = 0; i < theta.length; i++) theta[i] -= opts.lr * grad[i];
-    ({ value: loss, grad } = obj.valueAndGrad(theta));
-    if (isDiverged(loss, initial, grad)) {
-      return { theta, status: 'diverged', steps: step, time: step * opts.lr, divergedAt: step, finalLoss: loss };
-    }
-    opts.onStep?.(step, theta, loss);
-    if (opts.progress && step % every === 0) opts.progress(step / opts.steps);
-  }
-  return { theta, status: 'completed', steps: opts.steps, time: opts.steps * opts.lr, finalLoss: loss };
+  const { onStep } = opts;
+  const r = trainFlat({
+    params: [theta0],
+    evaluate: (ps) => {
+      const { value, grad } = obj.valueAndGrad(ps[0] as Float64Array);
+      return { value, grads: [grad] };
+    },
+    optimizer: sgd(),
+    lr: opts.lr,
+    steps: opts.steps,
+    ...(onStep ? { onObserve: (t: number, ps: Float64Array[] | unknown[], loss: number) => { onStep(t, (ps as Float64Array[])[0], loss); } } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.progress ? { progress: opts.progress } : {}),
+  });
+  const theta = r.params[0] as Float64Array;
+  const base = { theta, status: r.status, steps: r.steps, time: r.steps * opts.lr, finalLoss: r.finalLoss };
+  return r.divergedAt !== undefined ? { ...base, divergedAt: r.divergedAt } : base;
 }

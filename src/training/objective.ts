@@ -2,6 +2,10 @@
  * A training objective over the flat parameter vector θ ∈ R^P: the one representation that GD,
  * gradient flow, curvature and conservation-law code all share.
  */
+import type { Fn } from '../engine/autodiff.js';
+import { flatLoss, paramCount } from '../engine/params.js';
+import type { Tensor } from '../engine/tensor.js';
+
 export interface Objective {
   dim: number;
   value(theta: Float64Array): number;
@@ -31,4 +35,24 @@ export function isDiverged(loss: number, initialLoss: number, grad?: Float64Arra
     if (!Number.isFinite(s)) return true;
   }
   return false;
+}
+
+/** An objective that also gives exact Hessian-vector products H(θ)·v. */
+export interface CurvedObjective extends Objective {
+  hvp(theta: Float64Array, v: Float64Array): Float64Array;
+}
+
+/**
+ * The scalar loss f(...params) as an objective over θ = flatten(params): θ is split into tensors
+ * with the shapes and dtypes of `like` on every call (value by a no-grad forward pass, gradient by
+ * one backward pass, H·v by double backward).
+ */
+export function objectiveFromLoss(f: Fn, like: Tensor[]): CurvedObjective {
+  const fl = flatLoss(f, like);
+  return {
+    dim: paramCount(like),
+    value: (theta) => fl.value(theta),
+    valueAndGrad: (theta) => fl.valueAndGrad(theta),
+    hvp: (theta, v) => fl.hvp(theta, v),
+  };
 }

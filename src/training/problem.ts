@@ -6,10 +6,10 @@
 import { Rng } from '../engine/rng.js';
 import { tensor, type Tensor } from '../engine/tensor.js';
 import { mseLoss, scale, softmaxCrossEntropy } from '../engine/ops.js';
-import { flatLoss, flatten } from '../engine/params.js';
+import { flatten } from '../engine/params.js';
 import { initMlp, mlpForward, type MlpSpec } from '../models/mlp.js';
 import type { Dataset } from '../data/mnist.js';
-import type { Objective } from './objective.js';
+import { objectiveFromLoss, type Objective } from './objective.js';
 
 export interface MlpProblem {
   spec: MlpSpec;
@@ -27,12 +27,7 @@ export function mlpProblem(ds: Dataset, opts: { width: number; depth: number; ac
   const f = opts.loss === 'mse'
     ? (...p: Tensor[]) => scale(mseLoss(mlpForward(spec, p, X), Y), 0.5)
     : (...p: Tensor[]) => softmaxCrossEntropy(mlpForward(spec, p, X), Y);
-  const fl = flatLoss(f, like);
-  const theta0 = flatten(like);
-  return {
-    spec, like, theta0,
-    objective: { dim: theta0.length, value: (th) => fl.value(th), valueAndGrad: (th) => fl.valueAndGrad(th) },
-    hvp: (th, v) => fl.hvp(th, v),
-  };
+  const objective = objectiveFromLoss(f, like);
+  return { spec, like, theta0: flatten(like), objective, hvp: objective.hvp };
 }
 

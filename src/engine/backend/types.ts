@@ -1,4 +1,5 @@
 import type { FloatArray } from '../dtype.js';
+import type { LapackKernels } from '../linalg/native-lapack.js';
 
 /**
  * The backend seam: the few hot kernels that dominate training cost. Everything else in the
@@ -26,4 +27,21 @@ export interface Backend {
   relu(x: FloatArray, out: FloatArray): void;
   /** out = g ⊙ 1[x > 0]: the fused ReLU backward (out may alias g). */
   reluMask(g: FloatArray, x: FloatArray, out: FloatArray): void;
+
+  // Optional kernels (present on the native backend; callers keep a portable route).
+  /**
+   * out_i = op(A_i)·op(B_i) for i < batch, each as in `matmul`. A_i starts at i·strideA
+   * (default m·k; 0 broadcasts one A), B_i at i·strideB (default k·n), out_i at i·m·n.
+   */
+  matmulBatched?(
+    a: FloatArray, b: FloatArray, out: FloatArray,
+    batch: number, m: number, k: number, n: number,
+    transA?: boolean, transB?: boolean, strideA?: number, strideB?: number,
+  ): void;
+  /** LAPACK dsyevd, row-major (see linalg/native-lapack.ts). linalg's eigh uses it when present. */
+  eigh?: LapackKernels['eigh'];
+  /** LAPACK dgesdd, row-major thin SVD. linalg's svd uses it when present. */
+  svd?: LapackKernels['svd'];
+  /** LAPACK dpotrf, row-major lower factor. linalg's cholesky uses it when present. */
+  cholesky?: LapackKernels['cholesky'];
 }

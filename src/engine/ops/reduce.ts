@@ -1,0 +1,150 @@
+/**
+ * Reductions over one or several axes (NumPy semantics; `keepdims` keeps reduced axes as 1).
+ *
+ *   sum:       via sumTo (adjoint broadcastTo)          mean = sum / count
+ *   max:       d/da = g routed to the first argmax (a constant one-hot mask, so linear in g)
+ *   logSumExp: m + log Σ e^{a−m} with m the max;  d/da = g ⊙ e^{a − lse} = g ⊙ softmax(a)
+ *   logSoftmax = a − logSumExp(a, keepdims);  softmax = exp(logSoftmax)
+ *   dot:       Σ a ⊙ b over all entries
+ */
+import { allocate } from '../dtype.js';
+import { Tensor, fmtShape } from '../tensor.js';
+import { mul, sub } from './binary.js';
+import { sumTo } from './broadcast.js';
+import { alloc, around, checkDtype, make, normAxes, normAxis, requireFloat, sameShape } from './core.js';
+import { permute, reshape } from './shape.js';
+import { exp, scale } from './unary.js';
+
+type Axis = number | readonly number[];
+
+function keptShape(shape: readonly number[], axes: readonly number[]): number[] {
+  return shape.map((d, i) => (axes.includes(i) ? 1 : d));
+}
+
+function droppedShape(shape: readonly number[], axes: readonly number[]): number[] {
+  return shape.filter((_, i) => !axes.includes(i));
+}
+
+/**
+ * Sum over `axis` (a number, a list, or all axes when omitted). For rank 2: sum(a, 0) → [n],
+ * sum(a, 1) → [m], sum(a) → scalar.
+ */
+export function sum(a: Tensor, axis?: Axis, keepdims = false): Tensor {
+  const axes = normAxes('sum', axis, a.rank);
+  const kept = keptShape(a.shape, axes);
+  if (!keepdims && axes.length === a.rank) return sumTo(a, []);
+  const s = sumTo(a, kept);
+  return keepdims ? s : reshape(s, droppedShape(a.shape, axes));
+}
+
+/** Mean over `axis` (shapes as in `sum`). */
+export function mean(a: Tensor, axis?: Axis, keepdims = false): Tensor {
+  requireFloat('mean', a);
+  const axes = normAxes('mean', axis, a.rank);
+  const count = axes.reduce((p, i) => p * a.shape[i], 1);
+  return scale(sum(a, axes, keepdims), 1 / count);
+}
+
+/** Move `axes` to the end and merge them into one: a view [...kept, Π reduced] (a copy only if needed). */
+function gatherAxes(a: Tensor, axes: readonly number[]): Tensor {
+  const rest = Array.from({ length: a.rank }, (_, i) => i).filter((i) => !axes.includes(i));
+  const moved = permute(a, [...rest, ...axes]);
+  return reshape(moved, [...rest.map((i) => a.shape[i]), axes.reduce((p, i) => p * a.shape[i], 1)]);
+}
+
+/** Reduce one axis with the max, recording the argmax-routed reverse rule. Output keeps the axis as 1. */
+function maxAlong(a: Tensor, ax: number): Tensor {
+  const [outer, len, inner] = around(a.shape, ax);
+  if (len === 0) throw new Error(`max: axis ${ax} of ${fmtShape(a.shape)} is empty`);
+  const x = a.data;
+  const out = alloc(a.dtype, outer * inner);
+  const arg = new Int32Array(outer * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * len * inner + i;
+      let best = x[base], at = 0;
+      for (let j = 1; j < len; j++) {
+        const v = x[base + j * inner];
+        if (v > best || (v !== v && best === best)) { best = v; at = j; } // NaN propagates (first one)
+      }
+      out[o * inner + i] = best;
+      arg[o * inner + i] = at;
+    }
+  }
+  const kept = a.shape.slice();
+  kept[ax] = 1;
+  return make('max', out, kept, [a], (g) => {
+    const mask = allocate(g.dtype, a.size);
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) mask[(o * len + arg[o * inner + i]) * inner + i] = 1;
+    }
+    return [mul(g, new Tensor(mask, a.shape))];
+  });
+}
+
+/** Maximum over `axis` (number, list, or all). The gradient goes to the first maximal entry. */
+export function max(a: Tensor, axis?: Axis, keepdims = false): Tensor {
+  const axes = normAxes('max', axis, a.rank);
+  if (a.rank === 0) return a;
+  let m: Tensor;
+  if (axes.length === 1) {
+    m = maxAlong(a, axes[0]);
+  } else {
+    const flat = gatherAxes(a, axes);
+    m = maxAlong(flat, flat.rank - 1);
+  }
+  return reshape(m, keepdims ? keptShape(a.shape, axes) : droppedShape(a.shape, axes));
+}
+
+/**
+ * log Σ exp(a) along `axis` (default the last), shifted by the maximum so it never overflows.
+ * Rank 2: axis 1 → per row [m], axis 0 → per column [n]. d/da = g ⊙ softmax(a).
+ */
+export function logSumExp(a: Tensor, axis = -1, keepdims = false): Tensor {
+  requireFloat('logSumExp', a);
+  if (a.rank === 0) throw new Error('logSumExp: needs rank ≥ 1, got a scalar');
+  const ax = normAxis('logSumExp', axis, a.rank);
+  const [outer, len, inner] = around(a.shape, ax);
+  const x = a.data;
+  const out = alloc(a.dtype, outer * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * len * inner + i;
+      let mx = -Infinity;
+      for (let j = 0; j < len; j++) mx = Math.max(mx, x[base + j * inner]);
+      if (mx === -Infinity || mx === Infinity) { out[o * inner + i] = mx; continue; }
+      let s = 0;
+      for (let j = 0; j < len; j++) s += Math.exp(x[base + j * inner] - mx);
+      out[o * inner + i] = mx + Math.log(s);
+    }
+  }
+  const kept = a.shape.slice();
+  kept[ax] = 1;
+  const shape = keepdims ? kept : droppedShape(a.shape, [ax]);
+  const t: Tensor = make('logSumExp', out, shape, [a], (g) => [
+    mul(reshape(g, kept), exp(sub(a, reshape(t, kept)))),
+  ]);
+  return t;
+}
+
+/** log softmax along `axis` (default the last). */
+export function logSoftmax(a: Tensor, axis = -1): Tensor {
+  return sub(a, logSumExp(a, axis, true));
+}
+
+/** softmax along `axis` (default the last). */
+export function softmax(a: Tensor, axis = -1): Tensor {
+  return exp(logSoftmax(a, axis));
+}
+
+/** Σ a ⊙ b over all entries (same shapes) → scalar. d/da = g·b, d/db = g·a. */
+export function dot(a: Tensor, b: Tensor): Tensor {
+  checkDtype('dot', a, b);
+  if (!sameShape(a.shape, b.shape)) throw new Error(`dot: shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} differ`);
+  const A = a.data, B = b.data;
+  let s = 0;
+  for (let i = 0; i < A.length; i++) s += A[i] * B[i];
+  const out = alloc(a.dtype, 1);
+  out[0] = s;
+  return make('dot', out, [], [a, b], (g, needs) => [needs[0] ? mul(g, b) : null, needs[1] ? mul(g, a) : null]);
+}

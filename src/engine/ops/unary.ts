@@ -1,0 +1,187 @@
+/**
+ * Elementwise unary ops from one table: each entry is the scalar forward y = f(x) and the
+ * reverse rule g ↦ g ⊙ f'(x), written with differentiable ops (so it can be differentiated
+ * again: exact Hessian-vector products and beyond).
+ *
+ *   exp: g⊙y   log: g/x   tanh: g⊙(1−y²)   erf: g⊙(2/√π)e^{−x²}   sigmoid: g⊙y(1−y)
+ *   square: 2x⊙g   sqrt: g/(2y)   rsqrt: −½y³⊙g   abs: sign(x)⊙g   relu: g⊙1[x>0]
+ *   gelu (exact, Hendrycks & Gimpel 2016): y = x·Φ(x) = ½x(1 + erf(x/√2)),  f' = Φ(x) + x·φ(x)
+ *   softplus (stable): y = max(x,0) + log1p(e^{−|x|}),  f' = σ(x)
+ *
+ * Parametric ops (scale, addScalar, powScalar, clip) use the same `unary` helper with their
+ * forward and rule side by side.
+ */
+import { backend } from '../backend/index.js';
+import type { FloatArray, TensorData } from '../dtype.js';
+import { Tensor, fmtShape, zeros } from '../tensor.js';
+import { add, div, mul } from './binary.js';
+import { alloc, checkDtype, make, requireFloat, sameShape } from './core.js';
+
+export interface UnaryDef {
+  forward: (x: number) => number;
+  /** Cotangent of x given the output cotangent g, the input x and the output y. */
+  vjp: (g: Tensor, x: Tensor, y: Tensor) => Tensor;
+  /** Whole-array float kernel (e.g. a backend kernel) used instead of `forward`. */
+  kernel?: (x: FloatArray, out: FloatArray) => void;
+  /** Whether i32 input is allowed (the result is i32 and never differentiated). */
+  ints?: boolean;
+}
+
+const SQRT1_2 = Math.SQRT1_2;
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+
+/**
+ * Scalar error function, to ~1e-15: erf x = (2/√π) e^{−x²} Σ_k 2^k x^{2k+1}/(1·3⋯(2k+1)) (all terms
+ * positive, no cancellation) for |x| < 6; ±1 beyond (1 − erf 6 < 3e-17).
+ */
+export function erfScalar(x: number): number {
+  const a = Math.abs(x);
+  if (a >= 6) return Math.sign(x);
+  if (a === 0) return 0 * x;
+  const x2 = a * a;
+  let term = a, s = a;
+  for (let k = 0; k < 300; k++) {
+    term *= (2 * x2) / (2 * k + 3);
+    s += term;
+    if (term < 1e-17 * s) break;
+  }
+  return Math.sign(x) * Math.min(1, TWO_OVER_SQRT_PI * Math.exp(-x2) * s);
+}
+
+const sigmoidScalar = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+
+/** Constant tensor f(x) elementwise (not differentiated): masks and signs inside reverse rules. */
+function constantOf(x: Tensor, f: (v: number) => number): Tensor {
+  const out = alloc(x.dtype, x.size);
+  const d = x.data;
+  for (let i = 0; i < out.length; i++) out[i] = f(d[i]);
+  return new Tensor(out, x.shape);
+}
+
+/** Φ(x) = ½(1 + erf(x/√2)), differentiable. */
+function normalCdf(x: Tensor): Tensor {
+  return scale(addScalar(erf(scale(x, SQRT1_2)), 1), 0.5);
+}
+
+/** φ(x) = e^{−x²/2}/√(2π), differentiable. */
+function normalPdf(x: Tensor): Tensor {
+  return scale(exp(scale(square(x), -0.5)), INV_SQRT_2PI);
+}
+
+/** The op table. Adding an elementwise op is one entry here plus a one-line export. */
+export const UNARY = {
+  neg: { forward: (x) => -x, vjp: (g) => neg(g), ints: true },
+  exp: { forward: Math.exp, vjp: (g, _x, y) => mul(g, y) },
+  log: { forward: Math.log, vjp: (g, x) => div(g, x) },
+  tanh: { forward: Math.tanh, vjp: (g, _x, y) => mul(g, addScalar(neg(square(y)), 1)) },
+  erf: { forward: erfScalar, vjp: (g, x) => mul(g, scale(exp(neg(square(x))), TWO_OVER_SQRT_PI)) },
+  sigmoid: { forward: sigmoidScalar, vjp: (g, _x, y) => mul(g, mul(y, addScalar(neg(y), 1))) },
+  square: { forward: (x) => x * x, vjp: (g, x) => mul(g, scale(x, 2)), ints: true },
+  sqrt: { forward: Math.sqrt, vjp: (g, _x, y) => div(g, scale(y, 2)) },
+  rsqrt: { forward: (x) => 1 / Math.sqrt(x), vjp: (g, _x, y) => mul(g, scale(mul(y, square(y)), -0.5)) },
+  abs: { forward: Math.abs, vjp: (g, x) => mul(g, constantOf(x, Math.sign)), ints: true },
+  relu: {
+    forward: (x) => (x > 0 ? x : 0),
+    kernel: (x, out) => backend().relu(x, out),
+    vjp: (g, x) => reluMask(g, x),
+  },
+  gelu: {
+    forward: (x) => 0.5 * x * (1 + erfScalar(x * SQRT1_2)),
+    vjp: (g, x) => mul(g, add(normalCdf(x), mul(x, normalPdf(x)))),
+  },
+  softplus: {
+    forward: (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))),
+    vjp: (g, x) => mul(g, sigmoid(x)),
+  },
+} satisfies Record<string, UnaryDef>;
+
+export type UnaryName = keyof typeof UNARY;
+
+/** y = f(x) elementwise, recording g ↦ vjp(g, x, y). */
+export function unary(op: string, a: Tensor, def: UnaryDef): Tensor {
+  if (!def.ints) requireFloat(op, a);
+  const out = alloc(a.dtype, a.size);
+  if (def.kernel && a.dtype !== 'i32') {
+    def.kernel(a.data as FloatArray, out as FloatArray);
+  } else {
+    const f = def.forward, x: TensorData = a.data;
+    for (let i = 0; i < out.length; i++) out[i] = f(x[i]);
+  }
+  const t: Tensor = make(op, out, a.shape, [a], (g) => [def.vjp(g, a, t)]);
+  return t;
+}
+
+/** Apply a table entry. */
+export function applyUnary(name: UnaryName, a: Tensor): Tensor {
+  return unary(name, a, UNARY[name]);
+}
+
+/** −a. */
+export function neg(a: Tensor): Tensor { return applyUnary('neg', a); }
+/** eᵃ. */
+export function exp(a: Tensor): Tensor { return applyUnary('exp', a); }
+/** ln a. */
+export function log(a: Tensor): Tensor { return applyUnary('log', a); }
+/** tanh a. */
+export function tanh(a: Tensor): Tensor { return applyUnary('tanh', a); }
+/** erf a. */
+export function erf(a: Tensor): Tensor { return applyUnary('erf', a); }
+/** σ(a) = 1/(1+e⁻ᵃ), computed stably. */
+export function sigmoid(a: Tensor): Tensor { return applyUnary('sigmoid', a); }
+/** a². */
+export function square(a: Tensor): Tensor { return applyUnary('square', a); }
+/** √a. */
+export function sqrt(a: Tensor): Tensor { return applyUnary('sqrt', a); }
+/** 1/√a. */
+export function rsqrt(a: Tensor): Tensor { return applyUnary('rsqrt', a); }
+/** |a| (derivative sign(a), 0 at 0). */
+export function abs(a: Tensor): Tensor { return applyUnary('abs', a); }
+/** max(a, 0): derivative 1[a > 0] held constant, so the second derivative is 0. */
+export function relu(a: Tensor): Tensor { return applyUnary('relu', a); }
+/** Exact GELU x·Φ(x). */
+export function gelu(a: Tensor): Tensor { return applyUnary('gelu', a); }
+/** log(1 + eᵃ), stable for large |a|. */
+export function softplus(a: Tensor): Tensor { return applyUnary('softplus', a); }
+
+/** c·a. d/da = c·g. */
+export function scale(a: Tensor, c: number): Tensor {
+  return unary('scale', a, { forward: (x) => c * x, vjp: (g) => scale(g, c) });
+}
+
+/** a + c. d/da = g. */
+export function addScalar(a: Tensor, c: number): Tensor {
+  return unary('addScalar', a, { forward: (x) => x + c, vjp: (g) => g, ints: true });
+}
+
+/** aᵖ. d/da = p·aᵖ⁻¹ ⊙ g. */
+export function powScalar(a: Tensor, p: number): Tensor {
+  if (p === 1) return a;
+  return unary('powScalar', a, {
+    forward: (x) => Math.pow(x, p),
+    vjp: (g) => (p === 0 ? zeros(g.shape, g.dtype) : mul(g, scale(powScalar(a, p - 1), p))),
+  });
+}
+
+/** min(max(a, lo), hi). d/da = g ⊙ 1[lo ≤ a ≤ hi] (mask held constant). */
+export function clip(a: Tensor, lo: number, hi: number): Tensor {
+  if (!(lo <= hi)) throw new Error(`clip: lo (${lo}) must be ≤ hi (${hi})`);
+  return unary('clip', a, {
+    forward: (x) => (x < lo ? lo : x > hi ? hi : x),
+    vjp: (g, x) => mul(g, constantOf(x, (v) => (v >= lo && v <= hi ? 1 : 0))),
+    ints: true,
+  });
+}
+
+/**
+ * g ⊙ 1[x > 0] (the fused ReLU backward), linear in g with x held constant.
+ * d/dg = reluMask(h, x).
+ */
+export function reluMask(g: Tensor, x: Tensor): Tensor {
+  checkDtype('reluMask', g, x);
+  requireFloat('reluMask', g);
+  if (!sameShape(g.shape, x.shape)) throw new Error(`reluMask: shapes ${fmtShape(g.shape)} and ${fmtShape(x.shape)} differ`);
+  const out = alloc(g.dtype, g.size) as FloatArray;
+  backend().reluMask(g.data as FloatArray, x.data as FloatArray, out);
+  return make('reluMask', out, g.shape, [g], (h) => [reluMask(h, x)]);
+}

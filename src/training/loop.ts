@@ -1,0 +1,184 @@
+/**
+ * One training loop for every optimizer, batch scheme and model representation.
+ *
+ * At each recorded point t = 0, 1, …, T the loop evaluates the loss and gradient at θ_t on the
+ * batch B_{t+1} that the next update will use (the whole data set when full batch):
+ *
+ *   (L_t, g_t) = (ℓ(θ_t; B_{t+1}), ∇ℓ(θ_t; B_{t+1}))
+ *   g̃_t = clip(g_t)                                     (global norm, when clipNorm is set)
+ *   θ_{t+1} = θ_t + u,  (u, S_{t+1}) = opt.update(g̃_t, S_t, θ_t, t + 1, η·s(t + 1))
+ *
+ * so `losses[t]` is L_t (full batch: exactly L(θ_t)), and after T updates one more evaluation
+ * gives the final loss. Divergence — non-finite L_t or g_t, or L_t > factor·max(L_0, 1) (as
+ * `isDiverged`) — is checked after every update and stops the run with status 'diverged' at
+ * that step. An aborted `signal` (checked before every update) gives 'interrupted'; onObserve
+ * returning 'stop' ends the run as 'completed' with `stoppedEarly`.
+ *
+ * `trainFlat` is the core over lists of flat arrays and a gradient oracle (full-batch GD on an
+ * `Objective` is trainFlat with one array and plain SGD); `train` is the same loop over Tensor
+ * parameters and a differentiable loss.
+ */
+import { valueAndGrad } from '../engine/autodiff.js';
+import type { FloatArray } from '../engine/dtype.js';
+import type { Rng } from '../engine/rng.js';
+import { Tensor } from '../engine/tensor.js';
+import { batchSampler, type BatchSampler } from './batches.js';
+import { type StopReason, isDiverged } from './objective.js';
+import { clipGradNorm } from './optim/clip.js';
+import type { Optimizer } from './optim/types.js';
+
+export type ObserveResult = void | 'stop';
+
+interface CommonOptions {
+  optimizer: Optimizer<any>;
+  /** Base learning rate η; update t uses η·schedule(t). */
+  lr: number;
+  schedule?: (step: number) => number;
+  /** Clip gradients to this global norm (torch clip_grad_norm_) before the optimizer sees them. */
+  clipNorm?: number;
+  steps: number;
+  /** onObserve cadence: step 0, every observeEvery steps, and the last step. Default 1. */
+  observeEvery?: number;
+  signal?: AbortSignal;
+  progress?: (fraction: number) => void;
+  /** Loss growth factor counted as divergence (default 1e8, as isDiverged). */
+  divergenceFactor?: number;
+}
+
+export interface FlatLoopOptions extends CommonOptions {
+  /** Initial parameters (copied, never mutated). */
+  params: readonly FloatArray[];
+  /** Loss and gradient at θ (the live arrays: read, don't keep) on `batch` (null: full batch). */
+  evaluate(params: FloatArray[], batch: Int32Array | null): { value: number; grads: readonly FloatArray[] };
+  /** Batch stream; omitted or full-batch → evaluate gets null. */
+  sampler?: BatchSampler;
+  /** Called with the live θ (read, don't keep). */
+  onObserve?: (step: number, params: FloatArray[], loss: number) => ObserveResult;
+}
+
+export interface FlatLoopResult {
+  params: FloatArray[];
+  status: StopReason;
+  /** Updates done. */
+  steps: number;
+  divergedAt?: number;
+  finalLoss: number;
+  /** L_0 … L_steps. */
+  losses: Float64Array;
+  /** True when onObserve asked to stop. */
+  stoppedEarly: boolean;
+}
+
+function checkOptions(where: string, o: CommonOptions): number {
+  if (!Number.isInteger(o.steps) || o.steps < 0) throw new RangeError(`${where}: steps must be an integer ≥ 0, got ${o.steps}`);
+  if (!Number.isFinite(o.lr) || o.lr < 0) throw new RangeError(`${where}: lr must be finite and ≥ 0, got ${o.lr}`);
+  const every = o.observeEvery ?? 1;
+  if (!Number.isInteger(every) || every < 1) throw new RangeError(`${where}: observeEvery must be an integer ≥ 1, got ${o.observeEvery}`);
+  if (o.clipNorm !== undefined && !(o.clipNorm >= 0 && Number.isFinite(o.clipNorm))) {
+    throw new RangeError(`${where}: clipNorm must be finite and ≥ 0, got ${o.clipNorm}`);
+  }
+  if (o.divergenceFactor !== undefined && !(o.divergenceFactor > 0)) {
+    throw new RangeError(`${where}: divergenceFactor must be > 0, got ${o.divergenceFactor}`);
+  }
+  return every;
+}
+
+function gradsFinite(grads: readonly FloatArray[]): boolean {
+  let s = 0;
+  for (const g of grads) for (let i = 0; i < g.length; i++) s += g[i] * g[i];
+  return Number.isFinite(s);
+}
+
+export function trainFlat(opts: FlatLoopOptions): FlatLoopResult {
+  const every = checkOptions('train', opts);
+  const { optimizer, lr, schedule, clipNorm, steps, signal, progress, onObserve } = opts;
+  const factor = opts.divergenceFactor ?? 1e8;
+  const params = opts.params.map((p) => p.slice());
+  const sampler = opts.sampler && !opts.sampler.fullBatch ? opts.sampler : null;
+  const nextBatch = () => (sampler ? sampler.next() : null);
+  const losses = new Float64Array(steps + 1);
+  const done = (status: StopReason, t: number, loss: number, extra: { divergedAt?: number; stoppedEarly?: boolean } = {}): FlatLoopResult => ({
+    params, status, steps: t, finalLoss: loss, losses: losses.slice(0, t + 1), stoppedEarly: extra.stoppedEarly ?? false,
+    ...(extra.divergedAt !== undefined ? { divergedAt: extra.divergedAt } : {}),
+  });
+
+  let state = optimizer.init(params);
+  let { value: loss, grads } = opts.evaluate(params, nextBatch());
+  const initial = loss;
+  losses[0] = loss;
+  if (onObserve?.(0, params, loss) === 'stop') return done('completed', 0, loss, { stoppedEarly: true });
+  const progressEvery = Math.max(1, Math.floor(steps / 200));
+  for (let t = 1; t <= steps; t++) {
+    if (signal?.aborted) return done('interrupted', t - 1, loss);
+    const g = clipNorm === undefined ? grads : clipGradNorm(grads, clipNorm).grads;
+    state = optimizer.step(g, state, params, t, schedule ? lr * schedule(t) : lr);
+    ({ value: loss, grads } = opts.evaluate(params, nextBatch()));
+    losses[t] = loss;
+    if (isDiverged(loss, initial, undefined, factor) || !gradsFinite(grads)) return done('diverged', t, loss, { divergedAt: t });
+    if (onObserve && (t % every === 0 || t === steps) && onObserve(t, params, loss) === 'stop') {
+      return done('completed', t, loss, { stoppedEarly: true });
+    }
+    if (progress && t % progressEvery === 0) progress(t / steps);
+  }
+  return done('completed', steps, loss);
+}
+
+// ---------------------------------------------------------------------------------------
+// Tensor front end.
+
+export interface TrainOptions extends CommonOptions {
+  /** Initial parameters (not mutated). */
+  params: Tensor[];
+  /** Scalar differentiable loss on a batch of example indices (null: the full data set). */
+  loss: (params: Tensor[], batch: Int32Array | null) => Tensor;
+  /** Data-set size; with batchSize < n the loop draws seeded minibatches (batches.ts). */
+  n?: number;
+  batchSize?: number;
+  replacement?: boolean;
+  seed?: number;
+  rng?: Rng;
+  dropLast?: boolean;
+  /** Called with a snapshot of the parameters (safe to keep). */
+  onObserve?: (step: number, params: Tensor[], loss: number) => ObserveResult;
+}
+
+export interface TrainLoopResult {
+  params: Tensor[];
+  status: StopReason;
+  steps: number;
+  divergedAt?: number;
+  finalLoss: number;
+  losses: Float64Array;
+  stoppedEarly: boolean;
+}
+
+export function train(opts: TrainOptions): TrainLoopResult {
+  const like = opts.params;
+  const { n, batchSize } = opts;
+  let sampler: BatchSampler | undefined;
+  if (n !== undefined && batchSize !== undefined) {
+    sampler = batchSampler({
+      n, batchSize, replacement: opts.replacement ?? false, dropLast: opts.dropLast ?? false,
+      ...(opts.rng ? { rng: opts.rng } : {}), ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+    });
+  } else if (batchSize !== undefined) {
+    throw new Error('train: batchSize needs n (the data-set size)');
+  }
+  const floats = (data: unknown, what: string): FloatArray => {
+    if (data instanceof Float64Array || data instanceof Float32Array) return data;
+    throw new Error(`train: ${what} must be a float32/float64 tensor`);
+  };
+  const wrap = (arrs: readonly FloatArray[]) => arrs.map((a, k) => new Tensor(a, like[k].shape));
+  const { onObserve, params: _p, loss: _l, ...common } = opts;
+  const r = trainFlat({
+    ...common,
+    params: like.map((t, k) => floats(t.data, `params[${k}]`)),
+    ...(sampler ? { sampler } : {}),
+    evaluate: (arrs, batch) => {
+      const { value, grads } = valueAndGrad((...ps: Tensor[]) => opts.loss(ps, batch), wrap(arrs));
+      return { value, grads: grads.map((g, k) => floats(g.data, `gradient ${k}`)) };
+    },
+    ...(onObserve ? { onObserve: (t: number, arrs: FloatArray[], loss: number) => onObserve(t, wrap(arrs.map((a) => a.slice())), loss) } : {}),
+  });
+  return { ...r, params: wrap(r.params) };
+}
