@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { useReference, useWasm } from '../engine/backend/index.js';
+import { useBest, useNative, useReference, useWasm } from '../engine/backend/index.js';
 import { experiments, getExperiment } from '../experiments/registry.js';
 import { ConfigError, configFromArgs, describeOptions } from '../experiments/config.js';
 import { runExperiment, type RunOptions } from '../experiments/runner.js';
@@ -21,9 +21,12 @@ import { commands } from './commands/index.js';
 
 interface Common { json?: boolean; out?: string; backend?: string; quiet?: boolean }
 
-async function selectBackend(name = 'wasm'): Promise<void> {
+/** No --backend: the fastest that loads (native, else wasm, else reference). */
+async function selectBackend(name = 'best'): Promise<void> {
   if (name === 'reference') { useReference(); return; }
-  if (name !== 'wasm') throw new ConfigError(`--backend: must be one of "wasm", "reference" (got ${JSON.stringify(name)})`);
+  if (name === 'native') { await useNative(); return; }
+  if (name === 'best') { await useBest(); return; }
+  if (name !== 'wasm') throw new ConfigError(`--backend: must be one of "native", "wasm", "reference" (got ${JSON.stringify(name)})`);
   try { await useWasm(); } catch { useReference(); }
 }
 
@@ -62,7 +65,7 @@ function jsonRecord(r: ExperimentRecord) {
 async function cmdRun(name: string, rest: string[]): Promise<number> {
   const exp = getExperiment(name);
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(`lmech run ${exp.name} [options] [--json] [--out DIR] [--backend wasm|reference]\n${exp.title}\n\n`);
+    process.stdout.write(`lmech run ${exp.name} [options] [--json] [--out DIR] [--backend native|wasm|reference]\n${exp.title}\n\n`);
     describeExperiment(exp);
     return 0;
   }
@@ -162,7 +165,7 @@ export async function main(argv: string[]): Promise<void> {
   program.name('lmech').description('learning-mechanics: theory of deep learning vs measurement, with verdicts').showHelpAfterError();
   program.command('verify').description('run every registered experiment in a quick configuration and print the verdict table')
     .option('--json', 'print one JSON object').option('--out <dir>', 'write reports for every experiment here')
-    .option('--only <names>', 'comma-separated experiment names').option('--backend <name>', 'wasm | reference', 'wasm').option('--quiet', 'no progress bar')
+    .option('--only <names>', 'comma-separated experiment names').option('--backend <name>', 'native | wasm | reference (default: native if OpenBLAS loads, else wasm)').option('--quiet', 'no progress bar')
     .action(async (o) => { process.exitCode = await cmdVerify(o); });
   program.command('run <experiment>').description('run one experiment; any config field is a flag (see `lmech list`)')
     .allowUnknownOption().allowExcessArguments().helpOption(false)

@@ -6,10 +6,19 @@
  *   are contiguous rows of L. Backward stable for symmetric positive definite A without pivoting.
  * - LU with partial pivoting, P·A = L·U (GVL §3.4), right-looking by rows; then forward and
  *   back substitution for all right-hand sides at once.
+ *
+ * When the active backend carries LAPACK (`backend().cholesky`, the native backend), finite
+ * input goes to dpotrf instead; the loops here stay the portable route and the oracle.
  */
 import type { Mat } from './matrix.js';
+import { backend } from '../backend/index.js';
 
 const EPS = 2.220446049250313e-16;
+
+function allFinite(a: Float64Array): boolean {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
+  return true;
+}
 
 function checkSquare(A: Mat, who: string): number {
   if (A.rows !== A.cols) throw new RangeError(`${who}: matrix is ${A.rows}×${A.cols}, not square`);
@@ -24,6 +33,15 @@ export function cholesky(A: Mat): Mat {
   const n = checkSquare(A, 'cholesky');
   const a = A.data;
   const L = new Float64Array(n * n);
+  const lapack = backend().cholesky;
+  if (lapack && allFinite(a)) {
+    const info = lapack(a, n, L);
+    if (info === 0) return { rows: n, cols: n, data: L };
+    throw new Error(
+      `cholesky: matrix is not positive definite (pivot ${info - 1} of ${n}; ` +
+        `the leading ${info}×${info} block is not positive definite)`,
+    );
+  }
   for (let i = 0; i < n; i++) {
     const oi = i * n;
     for (let j = 0; j <= i; j++) {

@@ -12,9 +12,13 @@
  *    batches, as recurrences along contiguous rows (see `applyRotations` in eigh.ts).
  *
  * Wide matrices are handled through the transpose: A = U·S·Vᵀ ⇔ Aᵀ = V·S·Uᵀ.
+ *
+ * When the active backend carries LAPACK (`backend().svd`, the native backend), the scaled
+ * matrix goes to dgesdd instead (and back here if dgesdd reports no convergence).
  */
 import { RotationBatch, pythag } from './eigh.js';
 import { accumulateReflectors, householder, transpose, type Mat } from './matrix.js';
+import { backend } from '../backend/index.js';
 
 const EPS = 2.220446049250313e-16;
 /** Normwise deflation threshold in units of ε·‖B‖ (as in tridiagonalQR). */
@@ -245,6 +249,19 @@ function svdTall(A: Mat, wantVectors: boolean): SvdResult {
   const w = new Float64Array(m * n);
   const inv = 1 / scale;
   for (let i = 0; i < a.length; i++) w[i] = a[i] * inv;
+  const lapack = backend().svd;
+  if (lapack) {
+    const S = new Float64Array(n);
+    const U = wantVectors ? new Float64Array(m * n) : null, V = wantVectors ? new Float64Array(n * n) : null;
+    if (lapack(w.slice(), m, n, S, U, V)) {
+      for (let i = 0; i < n; i++) S[i] *= scale;
+      return {
+        U: { rows: m, cols: U ? n : 0, data: U ?? new Float64Array(0) },
+        S,
+        V: { rows: n, cols: V ? n : 0, data: V ?? new Float64Array(0) },
+      };
+    }
+  }
 
   const d = new Float64Array(n), e = new Float64Array(Math.max(n - 1, 0));
   const betaL = new Float64Array(n), betaR = new Float64Array(n);
