@@ -1,18 +1,41 @@
 /**
  * Deep linear network f(x) = W_L ⋯ W_1 x (paper eq. 1). Layer l maps R^{d_{l−1}} → R^{d_l};
- * inputs are rows, so a batch X (n × d_0) maps to X W_1ᵀ ⋯ W_Lᵀ.
+ * inputs are rows, so a batch X (n × d_0) maps to X W_1ᵀ ⋯ W_Lᵀ. On nn layers it is
+ * serial(W1: dense(d_1, no bias), …, WL: dense(d_L, no bias)) (`dlnModel`); the task-aligned and
+ * random initializations below are matrix constructions and stay as plain linear algebra.
  */
+import type { FloatDType } from '../engine/dtype.js';
 import type { Rng } from '../engine/rng.js';
 import { Tensor, tensor } from '../engine/tensor.js';
-import { matmul as tmatmul, transpose as ttranspose } from '../engine/ops.js';
 import { type Mat, mat, matmul, randomOrthogonal } from '../engine/linalg/index.js';
+import { namedSerial } from '../nn/combinators.js';
+import { dense } from '../nn/layers/dense.js';
+import { model, withSpec, type Model } from '../nn/model.js';
 
 export type DlnInit = 'aligned' | 'random';
 
+/**
+ * The DLN with widths [d_0, …, d_L] as an nn Model; parameter l is `W${l}.W` [d_l, d_{l−1}], default
+ * init N(0, scale²/d_{l−1}) (the distribution of `initRandom`, from the model's own streams).
+ */
+export function dlnModel(widths: number[], scale = 1, dtype: FloatDType = 'f64'): Model {
+  if (!Array.isArray(widths) || widths.length < 2) throw new RangeError(`widths: need at least [inDim, outDim] (got ${JSON.stringify(widths)})`);
+  const layer = namedSerial(widths.slice(1).map((w, i) => [`W${i + 1}`, dense(w, { bias: false, sigmaW: scale })]));
+  return withSpec(model(layer, [widths[0]], { dtype }), { family: 'dln', widths: widths.slice(), scale, dtype });
+}
+
+const cache = new Map<string, Model>();
+
 export function dlnForward(params: Tensor[], X: Tensor): Tensor {
-  let h = X;
-  for (const W of params) h = tmatmul(h, ttranspose(W));
-  return h;
+  const widths = [X.shape[1], ...params.map((W) => W.shape[0])];
+  const key = widths.join(',');
+  let m = cache.get(key);
+  if (!m) {
+    if (cache.size >= 64) cache.delete(cache.keys().next().value!);
+    m = dlnModel(widths);
+    cache.set(key, m);
+  }
+  return m.apply(params, X);
 }
 
 export function toMat(t: Tensor): Mat {

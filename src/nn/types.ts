@@ -15,6 +15,7 @@
 import type { DType } from '../engine/dtype.js';
 import type { Rng } from '../engine/rng.js';
 import type { Tensor } from '../engine/tensor.js';
+import type { KernelState } from './kernels.js';
 
 /** What a parameter does: the key of every parameterization table. */
 export type Role =
@@ -56,6 +57,12 @@ export interface ParamInfo {
   wdScale: number;
   /** Adam ε factor (μP-style ε scaling with width); default 1. */
   epsScale?: number;
+  /**
+   * Set by layers whose role depends on where they sit (Dense, Conv2d without an explicit role):
+   * `model()` resolves it — the first weight layer becomes 'input' (fan-in not width), the last
+   * 'output' (fan-out not width) — and removes the flag, so a model's `info` never carries it.
+   */
+  positional?: boolean;
 }
 
 /** JSON-serializable description of a layer; `layerFromSpec` rebuilds the layer from it. */
@@ -70,17 +77,32 @@ export interface ApplyContext {
   capture?: (name: string, value: Tensor) => void;
   /** Name prefix of the current layer (set by combinators). */
   prefix: string;
+  /**
+   * Only for layers with `foldsMultipliers`: the multipliers c of `params`, which are then the
+   * stored w (not c·w). The layer must compute exactly what it would on c·w, but may apply c where
+   * it is cheapest (Dense scales its [B, out] product instead of its [out, in] weight).
+   */
+  multipliers?: readonly number[];
 }
 
 /**
  * A layer: declares parameters for an input shape (without the batch dimension) and applies
  * itself to a batch x of shape [B, ...inShape]. `params` are exactly the layer's own parameters,
- * in the order of `declare(...).params`, already multiplied by their multipliers.
+ * in the order of `declare(...).params`, already multiplied by their multipliers (unless the layer
+ * sets `foldsMultipliers`; then they are the stored w and `ctx.multipliers` holds the c).
  */
 export interface Layer {
   readonly spec: LayerSpec;
   declare(inShape: readonly number[], prefix: string): { params: ParamInfo[]; outShape: number[] };
   apply(params: Tensor[], x: Tensor, ctx: ApplyContext): Tensor;
+  /**
+   * The layer's infinite-width map on the kernel state (NNGP q, NTK t; see nn/kernels.ts), where a
+   * closed form exists. `info` is this layer's own ParamInfo (as `declare` returned it, possibly
+   * re-parameterized), `inShape` its input shape without the batch dimension.
+   */
+  kernel?(s: KernelState, info: readonly ParamInfo[], inShape: readonly number[]): KernelState;
+  /** True when `apply` accepts raw parameters with `ctx.multipliers` (see ApplyContext). */
+  readonly foldsMultipliers?: boolean;
 }
 
 export type { DType, Rng, Tensor };

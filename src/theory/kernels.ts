@@ -35,123 +35,15 @@
  * `empiricalNtk`), for both parameterizations.
  * The NTK is the trace kernel per output: for k outputs the full NTK is Θ ⊗ I_k.
  */
-import { backend } from '../engine/backend/index.js';
 import { type Mat, mat } from '../engine/linalg/index.js';
+import { type KernelActivation, type KernelLayer, type KernelParameterization, dense, inputState, nonlinearity, scalarState, serial } from '../nn/kernels.js';
 
-export type KernelActivation = 'relu' | 'erf' | 'linear';
-export type KernelParameterization = 'ntk' | 'standard';
-
-/** Kernel state for n1 × n2 input pairs (row-major), with the diagonals of both input sets. */
-export interface KernelState {
-  n1: number;
-  n2: number;
-  /** per-unit covariance q(x_i, x′_j), length n1·n2 */
-  q: Float64Array;
-  /** per-unit tangent kernel t(x_i, x′_j), length n1·n2 */
-  t: Float64Array;
-  /** q(x_i, x_i), q(x′_j, x′_j) */
-  q1: Float64Array;
-  q2: Float64Array;
-  /** width of the current representation (fan-in of the next dense layer) */
-  width: number;
-}
-
-/** A layer maps the kernel state of its input to that of its output. */
-export type KernelLayer = (s: KernelState) => KernelState;
-
-/** Initial state: q = x·x′/d, t = 0. X1 is n1×d, X2 is n2×d (row-major). */
-export function inputState(X1: Mat, X2: Mat = X1): KernelState {
-  if (X1.cols !== X2.cols) throw new RangeError(`inputs: X1 has ${X1.cols} columns but X2 has ${X2.cols}`);
-  const n1 = X1.rows, n2 = X2.rows, d = X1.cols;
-  const q = new Float64Array(n1 * n2);
-  backend().matmul(X1.data, X2.data, q, n1, d, n2, false, true);
-  for (let i = 0; i < q.length; i++) q[i] /= d;
-  const sq = (X: Mat) => {
-    const out = new Float64Array(X.rows);
-    for (let i = 0; i < X.rows; i++) { let s = 0; for (let c = 0; c < d; c++) s += X.data[i * d + c] ** 2; out[i] = s / d; }
-    return out;
-  };
-  return { n1, n2, q, t: new Float64Array(n1 * n2), q1: sq(X1), q2: X2 === X1 ? sq(X1) : sq(X2), width: d };
-}
-
-/** State for scalar dot-product kernels: inputs with ‖x‖² = ‖x′‖² = d·r² and x·x′/d = r²·c, for each c. */
-export function scalarState(cosines: ArrayLike<number>, r2 = 1, width = 1): KernelState {
-  const m = cosines.length;
-  const q = new Float64Array(m);
-  for (let i = 0; i < m; i++) q[i] = r2 * cosines[i];
-  return { n1: 1, n2: m, q, t: new Float64Array(m), q1: new Float64Array([r2]), q2: new Float64Array(m).fill(r2), width };
-}
-
-export interface DenseOptions {
-  sigmaW2: number;
-  sigmaB2: number;
-  parameterization?: KernelParameterization;
-  /** Output width of this layer (only the standard-parameterization NTK of the next layer uses it). */
-  width?: number;
-  /** Standard parameterization: is the bias trained (adds 1 to Θ)? Default true, as in `initMlp`. */
-  bias?: boolean;
-}
-
-/** Affine layer, eq. (1) / (1′). */
-export function dense(o: DenseOptions): KernelLayer {
-  const { sigmaW2: w2, sigmaB2: b2 } = o;
-  const param = o.parameterization ?? 'ntk';
-  return (s) => {
-    const q = new Float64Array(s.q.length), t = new Float64Array(s.t.length);
-    const wq = param === 'ntk' ? w2 : s.width;
-    const bt = param === 'ntk' ? b2 : (o.bias ?? true) ? 1 : 0;
-    for (let i = 0; i < q.length; i++) {
-      q[i] = w2 * s.q[i] + b2;
-      t[i] = w2 * s.t[i] + wq * s.q[i] + bt;
-    }
-    return { ...s, q, t, q1: s.q1.map((v) => w2 * v + b2), q2: s.q2.map((v) => w2 * v + b2), width: o.width ?? s.width };
-  };
-}
-
-const TWO_PI = 2 * Math.PI;
-
-/** E[φ(u)φ(v)] and E[φ′(u)φ′(v)] for one pair; eq. (2). */
-export function dualActivation(act: KernelActivation, q11: number, q22: number, q12: number): [number, number] {
-  if (act === 'linear') return [q12, 1];
-  if (act === 'relu') {
-    const norm = Math.sqrt(q11 * q22);
-    if (!(norm > 0)) return [0, 0]; // a zero-variance unit is 0 and φ′(0) = 0 (mask x > 0)
-    const c = Math.max(-1, Math.min(1, q12 / norm));
-    const th = Math.acos(c);
-    return [(norm / TWO_PI) * (Math.sqrt(Math.max(0, 1 - c * c)) + (Math.PI - th) * c), (Math.PI - th) / TWO_PI];
-  }
-  // erf
-  const a = 1 + 2 * q11, b = 1 + 2 * q22;
-  const arg = Math.max(-1, Math.min(1, (2 * q12) / Math.sqrt(a * b)));
-  return [(2 / Math.PI) * Math.asin(arg), (4 / Math.PI) / Math.sqrt(Math.max(a * b - 4 * q12 * q12, 1e-300))];
-}
-
-/** Pointwise nonlinearity, eq. (2). */
-export function nonlinearity(act: KernelActivation): KernelLayer {
-  return (s) => {
-    if (act === 'linear') return s;
-    const q = new Float64Array(s.q.length), t = new Float64Array(s.t.length);
-    for (let i = 0; i < s.n1; i++) {
-      for (let j = 0; j < s.n2; j++) {
-        const k = i * s.n2 + j;
-        const [e, ed] = dualActivation(act, s.q1[i], s.q2[j], s.q[k]);
-        q[k] = e;
-        t[k] = s.t[k] * ed;
-      }
-    }
-    const diag = (v: Float64Array) => v.map((x) => dualActivation(act, x, x, x)[0]);
-    return { ...s, q, t, q1: diag(s.q1), q2: diag(s.q2) };
-  };
-}
-
-export const relu = (): KernelLayer => nonlinearity('relu');
-export const erf = (): KernelLayer => nonlinearity('erf');
-export const identity = (): KernelLayer => (s) => s;
-
-/** Compose layers left to right. */
-export function serial(...layers: KernelLayer[]): KernelLayer {
-  return (s) => layers.reduce((acc, l) => l(acc), s);
-}
+// The per-layer maps (eqs. 1, 2) live with the layers in src/nn/kernels.ts; they are re-exported
+// here so theory code and existing callers keep one import.
+export {
+  type DenseOptions, type KernelActivation, type KernelLayer, type KernelParameterization, type KernelState,
+  dense, denseFromInfo, dualActivation, erf, identity, inputState, nonlinearity, relu, scalarState, scaleKernel, serial, sumStates,
+} from '../nn/kernels.js';
 
 export interface FullyConnectedSpec {
   activation: KernelActivation;
