@@ -66,7 +66,7 @@ describe('lmech hessian', () => {
     const r = JSON.parse(out);
     const t = truth();
     expect(r.model).toMatchObject({ kind: 'mlp', widths: [3, 6, 2], parameters: t.P, loss: 'mse' });
-    expect(r.data).toEqual({ examples: n, inputs: 3, outputs: 2 });
+    expect(r.data).toEqual({ examples: n, inputs: 3, outputs: 2, input: 'features' });
     for (let i = 0; i < 3; i++) expect(Math.abs(r.top.values[i] - t.ev[t.P - 1 - i])).toBeLessThan(1e-8 * t.ev[t.P - 1]);
     expect(r.sharpness).toBe(r.top.values[0]);
     expect(r.gdMaxStableLr).toBeCloseTo(2 / t.ev[t.P - 1], 8);

@@ -32,7 +32,7 @@ import { noGrad, tensor, type Tensor } from '../engine/tensor.js';
 import { mul, scale, slice, sub, sum } from '../engine/ops.js';
 import { flatten, unflatten } from '../engine/params.js';
 import { objectiveFromLoss } from '../training/objective.js';
-import { initMlp, mlpForward, type MlpSpec } from '../models/mlp.js';
+import { initMlp, mlpForward, mlpModel, type MlpSpec } from '../models/mlp.js';
 import { empiricalNtk } from '../observables/ntk.js';
 import { gradientDescent } from '../training/gd.js';
 import type { StopReason } from '../training/objective.js';
@@ -156,7 +156,6 @@ export interface NetworkRun {
  * "doubling" init would remove f₀ as well, at twice the parameters.
  */
 export function networkLearningRun(c: NtkLearningCurvesConfig, n: number, rng: Rng, signal?: AbortSignal): NetworkRun {
-  const spec = kernelSpec(c);
   const D = c.degrees.length, d = c.dim, T = c.testPoints;
   const X = sampleSphere(n, d, rng.split('train'));
   const Xt = sampleSphere(T, d, rng.split('test'));
@@ -175,9 +174,11 @@ export function networkLearningRun(c: NtkLearningCurvesConfig, n: number, rng: R
     return m / T + c.noise2;
   });
   // Route (a) on the same data, for a paired comparison.
-  const K = analyticKernel(spec, X).ntk;
+  // The analytic NTK of the very network trained below (its layers carry their kernel maps).
+  const netModel = mlpModel(networkSpec(c, 1));
+  const K = netModel.kernel!(X).ntk;
   const alpha = krrSolve(K, Y, c.ridge);
-  const Ks = analyticKernel(spec, Xt, X).ntk;
+  const Ks = netModel.kernel!(Xt, X).ntk;
   const krrPred = new Float64Array(T * D);
   for (let i = 0; i < T; i++) for (let q = 0; q < D; q++) {
     let f = 0;

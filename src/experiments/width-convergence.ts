@@ -14,9 +14,8 @@ import { z } from 'zod';
 import { Rng } from '../engine/rng.js';
 import { tensor } from '../engine/tensor.js';
 import { mat, type Mat } from '../engine/linalg/index.js';
-import { initMlp, mlpForward, type MlpSpec } from '../models/mlp.js';
+import { initMlp, mlpForward, mlpModel, type MlpSpec } from '../models/mlp.js';
 import { empiricalNtk } from '../observables/ntk.js';
-import { analyticKernel } from '../theory/kernels.js';
 import { sampleSphere } from '../data/sphere.js';
 import { logLogFit } from '../observables/fit.js';
 import type { Check, Experiment, PlotSpec, RegimeCondition, RunContext } from './types.js';
@@ -46,8 +45,14 @@ function inputsFor(c: WidthConvergenceConfig): Mat {
   return sampleSphere(c.inputs, c.dim, new Rng(c.seed).split('inputs'));
 }
 
+/** The network at hidden width n, NTK parameterization; its analytic kernel comes with its layers. */
+function specFor(c: WidthConvergenceConfig, n: number): MlpSpec {
+  return { widths: [c.dim, ...Array(c.depth - 1).fill(n), 1], activation: c.activation, parameterization: 'ntk', sigmaW: Math.sqrt(c.sigmaW2), sigmaB: Math.sqrt(c.sigmaB2) };
+}
+
 function predict(c: WidthConvergenceConfig): WidthConvergencePrediction {
-  const { ntk } = analyticKernel({ activation: c.activation, depth: c.depth, sigmaW2: c.sigmaW2, sigmaB2: c.sigmaB2 }, inputsFor(c));
+  // Under the NTK parameterization the limit kernel does not depend on the hidden width.
+  const { ntk } = mlpModel(specFor(c, c.widths[0])).kernel!(inputsFor(c));
   return { exponent: -0.5, ntk };
 }
 
@@ -84,7 +89,7 @@ function run(c: WidthConvergenceConfig, ctx: RunContext, p: WidthConvergencePred
     const devs: number[] = [];
     for (let s = 0; s < c.seeds; s++) {
       if (ctx.signal.aborted) { interrupted = true; break; }
-      const spec: MlpSpec = { widths: [c.dim, ...Array(c.depth - 1).fill(n), 1], activation: c.activation, parameterization: 'ntk', sigmaW: Math.sqrt(c.sigmaW2), sigmaB: Math.sqrt(c.sigmaB2) };
+      const spec = specFor(c, n);
       const params = initMlp(spec, new Rng(c.seed).split(`width${n}`).split(`seed${s}`));
       const K = empiricalNtk((ps, x) => mlpForward(spec, ps, x), params, Xt);
       const dev = relFro(K, p.ntk);

@@ -1,8 +1,9 @@
 /**
  * `lmech hessian --model ckpt.json --data data.json [--top-k 5] [--trace] [--density] [--per-layer] [--json]`
  *
- * Hessian estimators (src/observables/hessian.ts) for a saved MLP checkpoint (src/io/checkpoint.ts)
- * on a data set, all from exact Hessian-vector products in f64:
+ * Hessian estimators (src/observables/hessian.ts) for a saved checkpoint of any nn model — MLP, CNN,
+ * residual MLP, transformer (src/io/checkpoint.ts, versions 1 and 2) — on a data set, all from exact
+ * Hessian-vector products in f64:
  *   - top-k eigenvalues by Lanczos (always), the GD stability limit 2/λ_max, and for MSE the
  *     Gauss–Newton top eigenvalue λ_max(G) = λ_max(NTK)/n with the NTK's max stable step
  *     2n/λ_max(NTK); --power cross-checks λ_max by power iteration;
@@ -12,12 +13,13 @@
  */
 import type { Command } from 'commander';
 import { Tensor } from '../../engine/tensor.js';
-import { mseLoss, scale, softmaxCrossEntropy } from '../../engine/ops.js';
+import { astype, crossEntropyWithIds, mseLoss, reshape, scale, softmaxCrossEntropy } from '../../engine/ops.js';
 import { flatLoss, flatten } from '../../engine/params.js';
 import { Rng } from '../../engine/rng.js';
-import { useReference, useWasm } from '../../engine/backend/index.js';
-import { mlpForward } from '../../models/mlp.js';
-import { type Checkpoint, type Dataset, loadCheckpoint, loadDataset } from '../../io/checkpoint.js';
+import { useBest, useNative, useReference, useWasm } from '../../engine/backend/index.js';
+import { withInfo, type ModelSpec } from '../../nn/model.js';
+import { buildModel } from '../../models/registry.js';
+import { type ModelCheckpoint, type ModelDataset, loadModelCheckpoint, loadModelDataset } from '../../io/checkpoint.js';
 import {
   type DensityResult, type TraceResult, gaussNewtonOperator, hutchinsonTrace, hutchinsonTracePerBlock, paramBlocks,
   powerIteration, slqDensity, slqDensityPerBlock, topHessianEigen, topHessianEigenPerBlock,
@@ -91,8 +93,9 @@ const densityJson = (r: DensityResult): DensityJson => ({
 const traceJson = (t: TraceResult) => ({ value: t.value, stderr: t.stderr, probes: t.probes, converged: t.converged });
 
 export interface HessianReport {
-  model: { kind: 'mlp'; widths: number[]; activation: string; parameters: number; dtype: string; loss: string };
-  data: { examples: number; inputs: number; outputs: number };
+  /** kind: the model family ('mlp', 'cnn', 'transformer', 'layers', …); widths/activation for MLPs. */
+  model: { kind: string; widths?: number[]; activation?: string; inShape: number[]; outShape: number[]; parameters: number; dtype: string; loss: string };
+  data: { examples: number; inputs: number; outputs: number; input: 'features' | 'tokens' };
   lossValue: number;
   gradNorm: number;
   top: { values: number[]; residuals: number[]; hvps: number; converged: boolean };
@@ -113,14 +116,23 @@ export interface HessianReport {
 }
 
 /** Compute every requested estimator for a checkpoint on a data set. */
-export function hessianReport(ck: Checkpoint, data: Dataset, o: HessianOptions, log: (msg: string) => void = () => {}): HessianReport {
+export function hessianReport(ck: ModelCheckpoint, data: ModelDataset, o: HessianOptions, log: (msg: string) => void = () => {}): HessianReport {
   const t0 = performance.now();
   const params = ck.params.map(f64);
-  const X = data.X, Y = data.Y, n = data.n;
-  const spec = ck.spec;
+  const n = data.n;
+  // Everything in f64: the model is rebuilt in f64 with the same parameter table.
+  const net = ck.model.dtype === 'f64' ? ck.model : withInfo(buildModel({ ...ck.model.spec, dtype: 'f64' } as ModelSpec), ck.model.info);
+  const X = data.X.dtype === 'i32' ? data.X : astype(data.X, 'f64');
+  const Y = data.Y.dtype === 'i32' ? data.Y : astype(data.Y, 'f64');
+  const forward = (ps: Tensor[]) => net.apply(ps, X);
+  // MSE: L = (1/2n) Σ_i ‖f(x_i) − y_i‖² with f(x_i) flattened; cross-entropy: the mean over examples
+  // (and, for token models, over positions).
+  const flatOut = (t: Tensor) => reshape(t, [n, t.size / n]);
   const f = ck.loss === 'mse'
-    ? (...ps: Tensor[]) => scale(mseLoss(mlpForward(spec, ps, X), Y), 0.5)
-    : (...ps: Tensor[]) => softmaxCrossEntropy(mlpForward(spec, ps, X), Y);
+    ? (...ps: Tensor[]) => scale(mseLoss(flatOut(forward(ps)), flatOut(Y)), 0.5)
+    : ck.input === 'tokens'
+      ? (...ps: Tensor[]) => crossEntropyWithIds(forward(ps), Y)
+      : (...ps: Tensor[]) => softmaxCrossEntropy(flatOut(forward(ps)), flatOut(Y));
   const fl = flatLoss(f, params);
   const theta = flatten(params);
   const P = theta.length;
@@ -133,8 +145,12 @@ export function hessianReport(ck: Checkpoint, data: Dataset, o: HessianOptions, 
   const top = topHessianEigen(hvp, P, { k: o.topK, tol: o.tol, rng: rng.split('lanczos') });
   const sharpness = top.values[0];
   const report: HessianReport = {
-    model: { kind: 'mlp', widths: spec.widths, activation: spec.activation, parameters: P, dtype: ck.dtype, loss: ck.loss },
-    data: { examples: n, inputs: X.shape[1], outputs: Y.shape[1] },
+    model: {
+      kind: ck.spec ? 'mlp' : String(ck.model.spec.family),
+      ...(ck.spec ? { widths: ck.spec.widths, activation: ck.spec.activation } : {}),
+      inShape: net.inShape, outShape: net.outShape, parameters: P, dtype: ck.dtype, loss: ck.loss,
+    },
+    data: { examples: n, inputs: net.inShape.reduce((a, b) => a * b, 1), outputs: net.outShape.reduce((a, b) => a * b, 1), input: ck.input },
     lossValue, gradNorm,
     top: { values: Array.from(top.values), residuals: Array.from(top.residuals), hvps: top.hvps, converged: top.converged },
     sharpness,
@@ -149,7 +165,7 @@ export function hessianReport(ck: Checkpoint, data: Dataset, o: HessianOptions, 
   }
   if (ck.loss === 'mse') {
     log('Gauss–Newton / NTK top eigenvalue…');
-    const G = gaussNewtonOperator((ps) => mlpForward(spec, ps, X), params, n);
+    const G = gaussNewtonOperator((ps) => flatOut(forward(ps)), params, n);
     const g = topHessianEigen(G, P, { k: 1, tol: o.tol, rng: rng.split('gn') });
     const lg = g.values[0];
     report.gaussNewton = { lambdaMax: lg, ntkLambdaMax: n * lg, ntkMaxStableLr: lg > 0 ? 2 / lg : Infinity, hvps: g.hvps };
@@ -207,8 +223,9 @@ const pm = (v: number, se: number) => `${fmt(v)} ± ${fmt(se)}`;
 
 export function formatHessianReport(r: HessianReport, paths: { model: string; data: string }): string {
   const out: string[] = [];
-  out.push(`model ${paths.model}: MLP [${r.model.widths.join(', ')}] ${r.model.activation}, ${r.model.parameters} parameters (${r.model.dtype}), loss ${r.model.loss === 'mse' ? 'MSE (1/2n)Σ‖f − y‖²' : 'cross-entropy'}`);
-  out.push(`data  ${paths.data}: ${r.data.examples} examples, ${r.data.inputs} inputs, ${r.data.outputs} outputs`);
+  const arch = r.model.widths ? `MLP [${r.model.widths.join(', ')}] ${r.model.activation}` : `${r.model.kind} [${r.model.inShape.join('×')}] → [${r.model.outShape.join('×')}]`;
+  out.push(`model ${paths.model}: ${arch}, ${r.model.parameters} parameters (${r.model.dtype}), loss ${r.model.loss === 'mse' ? 'MSE (1/2n)Σ‖f − y‖²' : 'cross-entropy'}`);
+  out.push(`data  ${paths.data}: ${r.data.examples} examples, ${r.data.input === 'tokens' ? `${r.data.inputs} tokens each` : `${r.data.inputs} inputs, ${r.data.outputs} outputs`}`);
   out.push(`loss ${fmt(r.lossValue)}, ‖∇L‖ ${fmt(r.gradNorm)}`);
   out.push('');
   out.push(`top-${r.top.values.length} Hessian eigenvalues (Lanczos, ${r.top.hvps} HVPs${r.top.converged ? '' : ', NOT converged'}):`);
@@ -247,12 +264,12 @@ export function formatHessianReport(r: HessianReport, paths: { model: string; da
 export function register(program: Command): void {
   program.command('hessian')
     .description('Hessian spectrum of a saved model on a data set: top-k eigenvalues (Lanczos), trace (Hutchinson), density (SLQ), per layer')
-    .requiredOption('--model <ckpt.json>', 'checkpoint manifest (lmech-checkpoint v1; weights file beside it)')
-    .requiredOption('--data <data.json>', 'data file {"x": number[][], "y": number[][] | number[]}')
+    .requiredOption('--model <ckpt.json>', 'checkpoint manifest (lmech-checkpoint v1 MLP or v2 any nn model; weights file beside it)')
+    .requiredOption('--data <data.json>', 'data file {"x": number[][], "y": number[][] | number[]} (token models: rows of ids)')
     .option('--top-k <k>', 'number of top eigenvalues', String(defaultHessianOptions.topK))
     .option('--trace', 'Hutchinson trace estimate with its standard error')
     .option('--density', 'spectral density by stochastic Lanczos quadrature')
-    .option('--per-layer', 'also per parameter block (W1, b1, W2, …)')
+    .option('--per-layer', 'also per parameter block (W1, b1, … or the model\'s parameter names)')
     .option('--power', 'cross-check λ_max by power iteration')
     .option('--tol <x>', 'Lanczos relative residual tolerance', String(defaultHessianOptions.tol))
     .option('--trace-tol <x>', 'stop Hutchinson when SE ≤ x·|trace|', String(defaultHessianOptions.traceTol))
@@ -261,15 +278,17 @@ export function register(program: Command): void {
     .option('--density-steps <n>', 'Lanczos steps per SLQ probe', String(defaultHessianOptions.densitySteps))
     .option('--grid <n>', 'density grid points', String(defaultHessianOptions.gridSize))
     .option('--seed <n>', 'random seed for the probes', String(defaultHessianOptions.seed))
-    .option('--backend <name>', 'wasm | reference', 'wasm')
+    .option('--backend <name>', 'native | wasm | reference (default: native when OpenBLAS loads, else wasm)')
     .option('--json', 'print one JSON object')
     .action(async (raw: Record<string, unknown>) => {
       const o = parseHessianOptions(raw);
       if (raw.backend === 'reference') useReference();
-      else if (raw.backend === 'wasm' || raw.backend === undefined) { try { await useWasm(); } catch { useReference(); } }
-      else throw new Error(`--backend: must be one of "wasm", "reference" (got ${JSON.stringify(raw.backend)})`);
-      const ck = loadCheckpoint(String(raw.model));
-      const data = loadDataset(String(raw.data), ck.spec, ck.loss);
+      else if (raw.backend === 'wasm') { try { await useWasm(); } catch { useReference(); } }
+      else if (raw.backend === 'native') await useNative();
+      else if (raw.backend === undefined) await useBest();
+      else throw new Error(`--backend: must be one of "native", "wasm", "reference" (got ${JSON.stringify(raw.backend)})`);
+      const ck = loadModelCheckpoint(String(raw.model));
+      const data = loadModelDataset(String(raw.data), ck);
       const log = raw.json ? () => {} : (m: string) => { if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${m}`); };
       const report = hessianReport(ck, data, o, log);
       if (!raw.json && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
