@@ -42,3 +42,19 @@ export { initMlp, mlpForward, type MlpSpec, type Activation, type Parameterizati
 export { empiricalNtk, jacobianRows } from './observables/ntk.js';
 export { sharpness } from './observables/sharpness.js';
 export type { ModelArtifact } from './experiments/types.js';
+// Any architecture (issue 7): the layer library, models from layers, optimizers, the training loop,
+// parameterizations, checkpoints of any model.
+export * as nn from './nn/index.js';
+export { model, withInfo, type Model, type ModelSpec } from './nn/model.js';
+export { mlpModel } from './models/mlp.js';
+export { residualMlp, type ResidualMlpSpec } from './models/residual-mlp.js';
+export { cnn, type CnnSpec } from './models/cnn.js';
+export { transformer, type TransformerSpec } from './models/transformer.js';
+export { buildModel } from './models/registry.js';
+export * as optim from './training/optim/index.js';
+export { train, trainFlat } from './training/loop.js';
+export { batchSampler } from './training/batches.js';
+export { objectiveFromLoss } from './training/objective.js';
+export { saveModelCheckpoint, loadModelCheckpoint, encodeModelCheckpoint, decodeModelCheckpoint, loadModelDataset, parseModelDataset } from './io/checkpoint.js';
+export type { ModelCheckpoint, ModelCheckpointManifest, ModelDataset, InputKind } from './io/checkpoint.js';
+export { sp, ntp, mup, mupPackage, meanField, abc, parameterize, muP, transferLr, depthMultiplier, depthParameterize, shiftSymmetry } from './nn/parameterization.js';

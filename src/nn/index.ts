@@ -14,3 +14,4 @@ export * from './layers/embedding.js';
 export * from './layers/attention.js';
 export * from './layers/conv.js';
 export * from './layers/tied.js';
+export * from './parameterization.js';
