@@ -27,8 +27,12 @@ export interface TimeOptions {
 export interface Timing {
   /** Fastest run, seconds: the figure least disturbed by other load on a shared machine. */
   best: number;
-  /** Median run, seconds. */
+  /** Median run, seconds (issue 8 §5: report medians, with min–max and the number of runs). */
   median: number;
+  /** Fastest run, seconds (the same figure as `best`). */
+  min: number;
+  /** Slowest run, seconds. */
+  max: number;
   /** Number of timed runs. */
   runs: number;
 }
@@ -66,7 +70,9 @@ export function time(fn: () => unknown, opts: TimeOptions = {}): Timing {
     samples.push(dt);
     total += dt;
   }
-  return { best: samples.reduce((m, x) => (x < m ? x : m), Infinity), median: median(samples), runs: samples.length };
+  const min = samples.reduce((m, x) => (x < m ? x : m), Infinity);
+  const max = samples.reduce((m, x) => (x > m ? x : m), -Infinity);
+  return { best: min, median: median(samples), min, max, runs: samples.length };
 }
 
 // ---------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import {
   type BenchRow, type BenchSection, type SectionReport,
 } from '../bench/harness.js';
 import { sections } from '../bench/sections/index.js';
+import { nnProblems, paramCount } from '../bench/sections/nn.js';
 
 const section = (id: string): BenchSection => ({
   id, title: `Section ${id}`, ratioLabel: 'speed vs numpy (>1 = ours faster)', run: async () => ({ rows: [] }),
@@ -33,6 +34,8 @@ describe('bench harness', () => {
     expect(calls).toBe(7);
     expect(t.best).toBeGreaterThan(0);
     expect(t.median).toBeGreaterThanOrEqual(t.best);
+    expect(t.min).toBe(t.best);
+    expect(t.max).toBeGreaterThanOrEqual(t.median);
   });
 
   it('time() keeps going until minSeconds and stops at maxRuns', () => {
@@ -106,6 +109,18 @@ describe('bench harness', () => {
   it('registers sections with unique ids', () => {
     const ids = sections.map((s) => s.id);
     expect(ids).toContain('engine');
+    expect(ids).toContain('nn');
     expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('nn section models have the parameter counts of bench/reference/nn.py (PyTorch)', () => {
+    // sum(p.numel() for p in model.parameters()) printed by nn.py under torch 1.13.
+    const p = nnProblems();
+    expect(paramCount(p.large.model)).toBe(1863690);
+    expect(paramCount(p.small.model)).toBe(24202);
+    expect(paramCount(p.cnn.model)).toBe(20490);
+    expect(paramCount(p.tr.model)).toBe(420352);
+    expect(p.tr.model.outShape).toEqual([64, 64]);
+    expect(p.cnn.model.outShape).toEqual([10]);
   });
 });

@@ -5,14 +5,19 @@ model family, same architecture and dtype as ours, single-threaded (torch.set_nu
     /usr/bin/python3 bench/reference/nn.py '<json spec>'
 
 spec: {"minSeconds": 2, "minRuns": 10, "only": ["mlp-large", "mlp-small", "cnn", "transformer"]}
-Prints one JSON object on its last stdout line: {torch, threads, rows: {id: {ms, median_ms, min_ms, max_ms, runs}}}.
+Prints one JSON object on its last stdout line:
+  {torch, threads, blas: [shared libraries], params: {id: count}, rows: {id: {ms, median_ms, min_ms, max_ms, runs}}}
+(rows "mlp-small-grad", "mlp-small-hvp", "transformer-grad", "transformer-hvp" are the gradient and
+HVP alone; `params` counts each model's parameters so the caller can check the architectures agree).
 
 Architectures (must match bench/sections/nn.ts):
   mlp-large   784-1024-1024-10, relu, batch 256, f32, softmax cross-entropy, SGD lr 0.01
-  mlp-small   49-128-128-10, tanh, batch 300, f64, MSE ½‖f − y‖²/n, SGD lr 0.1
+  mlp-small   49-128-128-10, tanh, batch 300, f64, MSE ½‖f − y‖²/n, SGD lr 0.1; also gradient and
+              HVP (double backward) times
   cnn         conv3×3(1→16, pad 1)-relu-maxpool2 → conv3×3(16→32, pad 1)-relu-maxpool2 → flatten
               → dense(32·7·7 → 10); 28×28 inputs, batch 64, f32, cross-entropy, SGD lr 0.01
-  transformer decoder-only, 2 pre-LN blocks, d_model 128, 4 heads, d_ff 512 (gelu), learned
+  transformer decoder-only, 2 pre-LN blocks, d_model 128, 4 heads (q/k/v/o without biases, as
+              src/nn/layers/attention.ts), d_ff 512 (exact gelu), learned
               positions, untied readout, vocab 64, sequence 64, batch 32, f32, AdamW lr 1e-3 wd 0.01;
               also gradient and HVP (double backward) times in f32
 """
@@ -55,8 +60,8 @@ class Block(nn.Module):
     def __init__(self, d, heads, dff):
         super().__init__()
         self.ln1 = nn.LayerNorm(d)
-        self.qkv = nn.Linear(d, 3 * d)
-        self.o = nn.Linear(d, d)
+        self.qkv = nn.Linear(d, 3 * d, bias=False)
+        self.o = nn.Linear(d, d, bias=False)
         self.ln2 = nn.LayerNorm(d)
         self.fc1 = nn.Linear(d, dff)
         self.fc2 = nn.Linear(dff, d)
@@ -104,6 +109,35 @@ def step_fn(model, loss_fn, opt):
     return step
 
 
+def grad_and_hvp(model, loss_fn, mr, ms):
+    """Times of one gradient and one exact HVP (double backward) of loss_fn at model's parameters."""
+    params = list(model.parameters())
+    vs = [torch.randn_like(p) for p in params]
+
+    def g():
+        return torch.autograd.grad(loss_fn(model), params)
+
+    def h():
+        gs = torch.autograd.grad(loss_fn(model), params, create_graph=True)
+        dot = sum((a * b).sum() for a, b in zip(gs, vs))
+        return torch.autograd.grad(dot, params)
+    return timeit(g, min_runs=mr, min_seconds=ms), timeit(h, min_runs=mr, min_seconds=ms)
+
+
+def n_params(model):
+    return sum(p.numel() for p in model.parameters())
+
+
+def blas_libraries():
+    """The BLAS/LAPACK shared libraries this process has mapped (Linux; empty elsewhere)."""
+    try:
+        with open("/proc/self/maps") as f:
+            libs = {line.split()[-1] for line in f if "blas" in line.lower() or "lapack" in line.lower()}
+        return sorted(l for l in libs if l.startswith("/"))
+    except OSError:
+        return []
+
+
 def main():
     spec = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
     torch.set_num_threads(int(spec.get("threads", 1)))
@@ -111,42 +145,39 @@ def main():
     only = spec.get("only") or ["mlp-large", "mlp-small", "cnn", "transformer"]
     torch.manual_seed(0)
     rows = {}
+    counts = {}
     if "mlp-large" in only:
         m = mlp([784, 1024, 1024, 10], nn.ReLU).float()
         x = torch.randn(256, 784)
         y = torch.randint(0, 10, (256,))
+        counts["mlp-large"] = n_params(m)
         rows["mlp-large"] = timeit(step_fn(m, lambda m: F.cross_entropy(m(x), y), torch.optim.SGD(m.parameters(), lr=0.01)), min_runs=mr, min_seconds=ms)
     if "mlp-small" in only:
         m = mlp([49, 128, 128, 10], nn.Tanh).double()
         x = torch.randn(300, 49, dtype=torch.float64)
         y = torch.randn(300, 10, dtype=torch.float64)
-        rows["mlp-small"] = timeit(step_fn(m, lambda m: 0.5 * ((m(x) - y) ** 2).sum() / 300, torch.optim.SGD(m.parameters(), lr=0.1)), min_runs=mr, min_seconds=ms)
+        lossf = lambda m: 0.5 * ((m(x) - y) ** 2).sum() / 300
+        counts["mlp-small"] = n_params(m)
+        rows["mlp-small"] = timeit(step_fn(m, lossf, torch.optim.SGD(m.parameters(), lr=0.1)), min_runs=mr, min_seconds=ms)
+        rows["mlp-small-grad"], rows["mlp-small-hvp"] = grad_and_hvp(m, lossf, mr, ms)
     if "cnn" in only:
         m = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                           nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                           nn.Flatten(), nn.Linear(32 * 7 * 7, 10)).float()
         x = torch.randn(64, 1, 28, 28)
         y = torch.randint(0, 10, (64,))
+        counts["cnn"] = n_params(m)
         rows["cnn"] = timeit(step_fn(m, lambda m: F.cross_entropy(m(x), y), torch.optim.SGD(m.parameters(), lr=0.01)), min_runs=mr, min_seconds=ms)
     if "transformer" in only:
         m = Transformer(64, 128, 4, 2, 64, 512).float()
         ids = torch.randint(0, 64, (32, 64))
         tgt = torch.randint(0, 64, (32, 64))
         lossf = lambda m: F.cross_entropy(m(ids).reshape(-1, 64), tgt.reshape(-1))
+        counts["transformer"] = n_params(m)
         rows["transformer"] = timeit(step_fn(m, lossf, torch.optim.AdamW(m.parameters(), lr=1e-3, weight_decay=0.01)), min_runs=mr, min_seconds=ms)
-        params = list(m.parameters())
-        vs = [torch.randn_like(p) for p in params]
-
-        def g():
-            return torch.autograd.grad(lossf(m), params)
-
-        def h():
-            gs = torch.autograd.grad(lossf(m), params, create_graph=True)
-            dot = sum((a * b).sum() for a, b in zip(gs, vs))
-            return torch.autograd.grad(dot, params)
-        rows["transformer-grad"] = timeit(g, min_runs=mr, min_seconds=ms)
-        rows["transformer-hvp"] = timeit(h, min_runs=mr, min_seconds=ms)
-    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "rows": rows}))
+        rows["transformer-grad"], rows["transformer-hvp"] = grad_and_hvp(m, lossf, mr, ms)
+    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas_libraries(),
+                      "params": counts, "rows": rows}))
 
 
 if __name__ == "__main__":

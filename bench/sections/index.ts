@@ -6,9 +6,11 @@ import type { BenchSection } from '../harness.js';
 import { engineSection } from './engine.js';
 import { hessianSection } from './hessian.js';
 import { kernelsSection } from './kernels.js';
+import { nnSection } from './nn.js';
 
 export const sections: readonly BenchSection[] = [
   engineSection,
   hessianSection,
   kernelsSection,
+  nnSection,
 ];

@@ -16,7 +16,7 @@ import { Tensor } from '../../engine/tensor.js';
 import { astype, crossEntropyWithIds, mseLoss, reshape, scale, softmaxCrossEntropy } from '../../engine/ops.js';
 import { flatLoss, flatten } from '../../engine/params.js';
 import { Rng } from '../../engine/rng.js';
-import { useBest, useNative, useReference, useWasm } from '../../engine/backend/index.js';
+import { setNativeThreads, useBest, useNative, useReference, useWasm } from '../../engine/backend/index.js';
 import { withInfo, type ModelSpec } from '../../nn/model.js';
 import { buildModel } from '../../models/registry.js';
 import { type ModelCheckpoint, type ModelDataset, loadModelCheckpoint, loadModelDataset } from '../../io/checkpoint.js';
@@ -284,8 +284,11 @@ export function register(program: Command): void {
       const o = parseHessianOptions(raw);
       if (raw.backend === 'reference') useReference();
       else if (raw.backend === 'wasm') { try { await useWasm(); } catch { useReference(); } }
-      else if (raw.backend === 'native') await useNative();
-      else if (raw.backend === undefined) await useBest();
+      else if (raw.backend === 'native' || raw.backend === undefined) {
+        await (raw.backend === 'native' ? useNative() : useBest());
+        // One BLAS thread unless asked otherwise (see selectBackend in cli/main.ts).
+        if (process.env.OPENBLAS_NUM_THREADS === undefined) setNativeThreads(1);
+      }
       else throw new Error(`--backend: must be one of "native", "wasm", "reference" (got ${JSON.stringify(raw.backend)})`);
       const ck = loadModelCheckpoint(String(raw.model));
       const data = loadModelDataset(String(raw.data), ck);
