@@ -1,8 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../src/engine/rng.js';
 import { tensor, type Tensor } from '../src/engine/tensor.js';
 import { mseLoss, scale } from '../src/engine/ops.js';
@@ -12,26 +11,11 @@ import { initMlp, mlpForward, type MlpSpec } from '../src/models/mlp.js';
 import { empiricalNtk } from '../src/observables/ntk.js';
 import { denseHessian } from '../src/observables/hessian.js';
 import { saveCheckpoint } from '../src/io/checkpoint.js';
-import { register } from '../src/cli/commands/hessian.js';
+import { lmechHessian } from './support/hessian-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lmech-hessian-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Run `lmech hessian ...args` in-process; returns stdout, or throws the command's error. */
-async function lmechHessian(...args: string[]): Promise<string> {
-  const program = new Command();
-  program.exitOverride();
-  program.configureOutput({ writeErr: () => {}, writeOut: () => {} });
-  register(program);
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out += String(s); return true; });
-  try {
-    await program.parseAsync(['node', 'lmech', 'hessian', ...args]);
-  } finally {
-    spy.mockRestore();
-  }
-  return out;
-}
 
 const spec: MlpSpec = { widths: [3, 6, 2], activation: 'tanh', sigmaB: 0.3 };
 const rng = new Rng(42);

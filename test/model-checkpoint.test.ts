@@ -6,8 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../src/engine/rng.js';
 import { Tensor, randn } from '../src/engine/tensor.js';
 import { crossEntropyWithIds } from '../src/engine/ops.js';
@@ -22,7 +21,7 @@ import type { Model } from '../src/nn/model.js';
 import {
   CheckpointError, decodeModelCheckpoint, encodeModelCheckpoint, inputKindOf, loadModelCheckpoint, loadModelDataset, saveCheckpoint, saveModelCheckpoint,
 } from '../src/io/checkpoint.js';
-import { register } from '../src/cli/commands/hessian.js';
+import { lmechHessian } from './support/hessian-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lmech-ckpt2-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -106,21 +105,6 @@ describe('checkpoint v2 round trip', () => {
   });
 });
 
-/** `lmech hessian …` in-process; returns stdout. */
-async function lmechHessian(...args: string[]): Promise<string> {
-  const program = new Command();
-  program.exitOverride();
-  program.configureOutput({ writeErr: () => {}, writeOut: () => {} });
-  register(program);
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out += String(s); return true; });
-  try {
-    await program.parseAsync(['node', 'lmech', 'hessian', ...args]);
-  } finally {
-    spy.mockRestore();
-  }
-  return out;
-}
 
 describe('lmech hessian on a transformer checkpoint', () => {
   it('top eigenvalues equal those of the dense Hessian of the mean next-token cross-entropy', async () => {

@@ -207,26 +207,13 @@ export function encodeCheckpoint(ck: Checkpoint, weights?: string): { manifest: 
   const spec = validateMlpSpec(ck.spec, 'checkpoint', 'spec');
   const layout = mlpTensorLayout(spec);
   if (ck.params.length !== layout.length) throw new CheckpointError(`checkpoint: params: ${ck.params.length} tensors given, the spec needs ${layout.length} (${layout.map((l) => l.name).join(', ')})`);
-  const bpe = bytesOf(ck.dtype);
-  let offset = 0;
-  const tensors: TensorEntry[] = layout.map((l, i) => {
+  layout.forEach((l, i) => {
     const t = ck.params[i];
     if (t.shape.length !== l.shape.length || t.shape.some((x, j) => x !== l.shape[j])) {
       throw new CheckpointError(`checkpoint: params[${i}] (${l.name}) has shape [${t.shape.join(', ')}], expected [${l.shape.join(', ')}]`);
     }
-    const e = { name: l.name, shape: l.shape, offset, length: t.size };
-    offset += t.size * bpe;
-    return e;
   });
-  const bytes = new Uint8Array(offset);
-  const view = new DataView(bytes.buffer);
-  tensors.forEach((e, i) => {
-    const d = ck.params[i].data;
-    for (let j = 0; j < e.length; j++) {
-      if (ck.dtype === 'f32') view.setFloat32(e.offset + 4 * j, d[j], true);
-      else view.setFloat64(e.offset + 8 * j, d[j], true);
-    }
-  });
+  const { tensors, bytes } = writeTensors(ck.params, layout.map((l) => l.name), ck.dtype);
   const manifest: CheckpointManifest = {
     format: CHECKPOINT_FORMAT, version: 1, model: { kind: 'mlp', spec }, loss: ck.loss, dtype: ck.dtype,
     ...(weights !== undefined ? { weights } : {}), tensors,
@@ -237,21 +224,7 @@ export function encodeCheckpoint(ck: Checkpoint, weights?: string): { manifest: 
 /** Tensors from a manifest and the weight bytes (validates both). */
 export function decodeCheckpoint(rawManifest: unknown, bytes: Uint8Array, source = 'checkpoint'): Checkpoint {
   const m = validateManifest(rawManifest, source);
-  const bpe = bytesOf(m.dtype);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const params = m.tensors.map((e, i) => {
-    const end = e.offset + e.length * bpe;
-    if (end > bytes.byteLength) {
-      fail(source, `tensors[${i}]`, `${e.name} needs bytes [${e.offset}, ${end}) but the weights file has ${bytes.byteLength} bytes`);
-    }
-    const data = allocate(m.dtype, e.length);
-    for (let j = 0; j < e.length; j++) {
-      const x = m.dtype === 'f32' ? view.getFloat32(e.offset + 4 * j, true) : view.getFloat64(e.offset + 8 * j, true);
-      if (!Number.isFinite(x)) fail(source, `tensors[${i}]`, `${e.name}[${j}] is not finite (${x})`);
-      data[j] = x;
-    }
-    return new Tensor(data, e.shape);
-  });
+  const params = readTensors(m.tensors, bytes, m.dtype, source);
   return { spec: m.model.spec, loss: m.loss, dtype: m.dtype, params, names: m.tensors.map((e) => e.name) };
 }
 
@@ -286,18 +259,24 @@ function readJson(path: string, what: string): unknown {
   }
 }
 
-/** Read a checkpoint manifest and its weights file. */
-export function loadCheckpoint(path: string): Checkpoint {
-  const raw = readJson(path, 'checkpoint');
-  const m = validateManifest(raw, path);
-  const weightsPath = join(dirname(path), m.weights ?? defaultWeightsName(path));
+/** The weights file beside a manifest (its "weights" field, or <name>.bin). */
+function readWeights(path: string, raw: unknown): Uint8Array {
+  const name = isObject(raw) && typeof raw.weights === 'string' && raw.weights.length > 0 ? raw.weights : defaultWeightsName(path);
+  const weightsPath = join(dirname(path), name);
   let buf: Buffer;
   try {
     buf = readFileSync(weightsPath);
   } catch (e) {
     throw new CheckpointError(`${path}: weights: cannot read ${weightsPath} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  return decodeCheckpoint(raw, new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), path);
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+}
+
+/** Read a checkpoint manifest and its weights file. */
+export function loadCheckpoint(path: string): Checkpoint {
+  const raw = readJson(path, 'checkpoint');
+  validateManifest(raw, path);
+  return decodeCheckpoint(raw, readWeights(path, raw), path);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -513,15 +492,7 @@ export function saveModelCheckpoint(
 /** Read any checkpoint manifest (version 1 or 2) and its weights file. */
 export function loadModelCheckpoint(path: string): ModelCheckpoint {
   const raw = readJson(path, 'checkpoint');
-  const weightsName = isObject(raw) && typeof raw.weights === 'string' && raw.weights.length > 0 ? raw.weights : defaultWeightsName(path);
-  const weightsPath = join(dirname(path), weightsName);
-  let buf: Buffer;
-  try {
-    buf = readFileSync(weightsPath);
-  } catch (e) {
-    throw new CheckpointError(`${path}: weights: cannot read ${weightsPath} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  return decodeModelCheckpoint(raw, new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), path);
+  return decodeModelCheckpoint(raw, readWeights(path, raw), path);
 }
 
 /** A data set for a model: inputs [n, ...inShape] (float features or i32 tokens), targets per the loss. */
