@@ -38,7 +38,7 @@
  *     integrates to 1.
  */
 import { z } from 'zod';
-import type { Tensor } from '../engine/tensor.js';
+import { zeros } from '../engine/tensor.js';
 import { unflatten } from '../engine/params.js';
 import type { MlpSpec } from '../models/mlp.js';
 import { loadDigits } from '../data/mnist.js';
@@ -302,8 +302,8 @@ export interface EosRun {
   trace: SharpnessTrace;
   analysis?: EosAnalysis;
   hvps: number;
-  /** Parameters at the end of the run (for the checkpoint artifact). */
-  theta: Float64Array;
+  /** Parameters θ at the end of the run, flat (for the checkpoint artifact). */
+  theta: number[];
   /** HVPs spent on per-block eigenvalues and on densities. */
   perLayerHvps?: number;
   density?: DensitySnapshot[];
@@ -322,8 +322,8 @@ export interface GdExtras {
 
 export interface EosResult {
   dataset: string;
-  /** The trained problem, kept for checkpoints: model spec, loss and data. */
-  model: { spec: MlpSpec; like: Tensor[]; X: Float64Array; Y: Float64Array; n: number; d: number; classes: number };
+  /** The trained problem, kept for checkpoints as plain data: model spec, parameter shapes, data rows. */
+  model: { spec: MlpSpec; shapes: number[][]; X: number[]; Y: number[]; n: number; d: number; classes: number };
   parameters: number;
   sharpness0: number;
   runs: EosRun[];
@@ -402,7 +402,7 @@ export function gdWithSharpness(
     lr, status: res.status, ...(res.divergedAt !== undefined ? { divergedAt: res.divergedAt } : {}),
     trace: { lr, steps: sSteps, sharpness: sVals, loss: loss.subarray(0, lastStep + 1), lastStep },
     hvps: tracker.hvps,
-    theta: res.theta,
+    theta: Array.from(res.theta),
     ...(blockTracker ? { perLayerHvps: blockTracker.hvps } : {}),
     ...(snaps.length ? { density: snaps } : {}),
   };
@@ -480,7 +480,7 @@ async function runEos(c: EosConfig, ctx: RunContext, p: EosPrediction): Promise<
     else flow = flowWithSharpness(prob, r0.lr, { steps: c.steps, every: c.sharpnessEvery, tol: c.lanczosTol, stop: c.flowStop, tMin, dt: c.flowDt }, ctx, (f) => ctx.progress((done + 2 * f) / work));
   }
   return {
-    dataset: ds.description, model: { spec: prob.spec, like: prob.like, X: ds.X, Y: ds.Y, n: ds.n, d: ds.d, classes: ds.classes },
+    dataset: ds.description, model: { spec: prob.spec, shapes: prob.like.map((t) => t.shape.slice()), X: Array.from(ds.X), Y: Array.from(ds.Y), n: ds.n, d: ds.d, classes: ds.classes },
     parameters: prob.objective.dim, sharpness0: s0, runs, ...(flow ? { flow } : {}),
   };
 }
@@ -522,13 +522,14 @@ function eosPlots(c: EosConfig): PlotSpec[] {
 /** One checkpoint per completed GD run (the final weights at that η), with the training data. */
 function eosArtifacts(c: EosConfig, r: EosResult): ModelArtifact[] {
   const m = r.model;
-  const rows = (A: Float64Array, cols: number) => Array.from({ length: m.n }, (_, i) => Array.from(A.subarray(i * cols, (i + 1) * cols)));
+  const rows = (A: number[], cols: number) => Array.from({ length: m.n }, (_, i) => A.slice(i * cols, (i + 1) * cols));
+  const like = m.shapes.map((shape) => zeros(shape));
   const data = { x: rows(m.X, m.d), y: rows(m.Y, m.classes) };
   return r.runs.filter((run) => run.status === 'completed').map((run) => ({
     name: `model-eta-${etaLabel(run.lr).replace(/[^\w.-]/g, '')}`,
     spec: m.spec,
     loss: c.loss === 'mse' ? 'mse' as const : 'cross-entropy' as const,
-    params: unflatten(run.theta, m.like),
+    params: unflatten(run.theta, like),
     data,
   }));
 }
