@@ -27,10 +27,21 @@ export function sumTo(a: Tensor, shape: readonly number[]): Tensor {
   const x = a.data;
   const { rows, n, inner, starts } = rowPlan(a.shape, [broadcastStrides(shape, a.shape)]);
   const so = starts[0], s = inner[0];
-  if (s === 0) {
+  if (s === 0 && out instanceof Float32Array) {
+    // A run summed into one entry: a register accumulator, rounded to f32 after every addition
+    // exactly as storing into `out` would (same numbers, no store/load per element).
     for (let r = 0; r < rows; r++) {
       const o = so[r], base = r * n;
-      for (let j = 0; j < n; j++) out[o] += x[base + j];
+      let acc = out[o];
+      for (let j = 0; j < n; j++) acc = Math.fround(acc + x[base + j]);
+      out[o] = acc;
+    }
+  } else if (s === 0) {
+    for (let r = 0; r < rows; r++) {
+      const o = so[r], base = r * n;
+      let acc = out[o];
+      for (let j = 0; j < n; j++) acc += x[base + j];
+      out[o] = acc;
     }
   } else {
     for (let r = 0; r < rows; r++) {

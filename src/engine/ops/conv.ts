@@ -50,29 +50,58 @@ function checkNchw(op: string, x: Tensor): void {
 }
 
 /**
- * The im2col copy (toCols: cols[r, col] = x[...]) or its adjoint (x[...] += cols[r, col]).
+ * The im2col copy cols[r, col] = x[...] (toCols) or its adjoint x[...] += cols[r, col].
  * Padding entries are skipped (cols must start zeroed); the innermost run over q is contiguous
- * in both arrays.
+ * in both arrays. Each direction is its own loop nest (one job, monomorphic inner loop).
  */
 function patches(x: TensorData, cols: TensorData, xShape: readonly number[], win: Window, toCols: boolean): void {
+  if (toCols) gatherPatches(x, cols, xShape, win);
+  else scatterPatches(x, cols, xShape, win);
+}
+
+function gatherPatches(x: TensorData, cols: TensorData, xShape: readonly number[], win: Window): void {
   const [N, C, H, W] = xShape;
   const [Ho, Wo] = outSize('im2col', xShape, win);
   const { kh, kw, sh, sw, ph, pw } = win;
   const K = C * kh * kw;
   for (let n = 0; n < N; n++) {
     for (let i = 0; i < Ho; i++) {
+      const h0 = i * sh - ph;
+      const plo = Math.max(0, -h0), phi = Math.min(kh, H - h0);
       for (let j = 0; j < Wo; j++) {
         const row = ((n * Ho + i) * Wo + j) * K;
         const w0 = j * sw - pw;
         const qlo = Math.max(0, -w0), qhi = Math.min(kw, W - w0);
         for (let c = 0; c < C; c++) {
-          const xc = (n * C + c) * H;
-          for (let p = 0; p < kh; p++) {
-            const h = i * sh - ph + p;
-            if (h < 0 || h >= H) continue;
-            const xo = (xc + h) * W + w0, co = row + (c * kh + p) * kw;
-            if (toCols) for (let q = qlo; q < qhi; q++) cols[co + q] = x[xo + q];
-            else for (let q = qlo; q < qhi; q++) x[xo + q] += cols[co + q];
+          const xc = ((n * C + c) * H + h0) * W + w0, cc = row + c * kh * kw;
+          for (let p = plo; p < phi; p++) {
+            const xo = xc + p * W, co = cc + p * kw;
+            for (let q = qlo; q < qhi; q++) cols[co + q] = x[xo + q];
+          }
+        }
+      }
+    }
+  }
+}
+
+function scatterPatches(x: TensorData, cols: TensorData, xShape: readonly number[], win: Window): void {
+  const [N, C, H, W] = xShape;
+  const [Ho, Wo] = outSize('col2im', xShape, win);
+  const { kh, kw, sh, sw, ph, pw } = win;
+  const K = C * kh * kw;
+  for (let n = 0; n < N; n++) {
+    for (let i = 0; i < Ho; i++) {
+      const h0 = i * sh - ph;
+      const plo = Math.max(0, -h0), phi = Math.min(kh, H - h0);
+      for (let j = 0; j < Wo; j++) {
+        const row = ((n * Ho + i) * Wo + j) * K;
+        const w0 = j * sw - pw;
+        const qlo = Math.max(0, -w0), qhi = Math.min(kw, W - w0);
+        for (let c = 0; c < C; c++) {
+          const xc = ((n * C + c) * H + h0) * W + w0, cc = row + c * kh * kw;
+          for (let p = plo; p < phi; p++) {
+            const xo = xc + p * W, co = cc + p * kw;
+            for (let q = qlo; q < qhi; q++) x[xo + q] += cols[co + q];
           }
         }
       }

@@ -73,13 +73,35 @@ function maxAlong(a: Tensor, ax: number): Tensor {
   }
   const kept = a.shape.slice();
   kept[ax] = 1;
-  return make('max', out, kept, [a], (g) => {
-    const mask = allocate(g.dtype, a.size);
-    for (let o = 0; o < outer; o++) {
-      for (let i = 0; i < inner; i++) mask[(o * len + arg[o * inner + i]) * inner + i] = 1;
-    }
-    return [mul(g, new Tensor(mask, a.shape))];
-  });
+  const aShape = a.shape;
+  return make('max', out, kept, [a], (g) => [routeToArg(g, arg, aShape, ax)]);
+}
+
+/**
+ * The reverse rule of maxAlong: g (axis `ax` of size 1) placed at the argmax along `ax`, zeros
+ * elsewhere — the same as g ⊙ one-hot(argmax) but without materialising the broadcast. Linear
+ * in g; its adjoint is takeAtArg (and vice versa), so higher derivatives stay exact.
+ */
+function routeToArg(g: Tensor, arg: Int32Array, shape: readonly number[], ax: number): Tensor {
+  const [outer, len, inner] = around(shape, ax);
+  const out = allocate(g.dtype, outer * len * inner);
+  const G = g.data;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) out[(o * len + arg[o * inner + i]) * inner + i] = G[o * inner + i];
+  }
+  return make('routeToArg', out, shape, [g], (h) => [takeAtArg(h, arg, g.shape, ax)]);
+}
+
+/** h [.., len, ..] read at the argmax along `ax` → [.., 1, ..] (the adjoint of routeToArg). */
+function takeAtArg(h: Tensor, arg: Int32Array, kept: readonly number[], ax: number): Tensor {
+  const [outer, len, inner] = around(h.shape, ax);
+  const out = allocate(h.dtype, outer * inner);
+  const H = h.data;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) out[o * inner + i] = H[(o * len + arg[o * inner + i]) * inner + i];
+  }
+  const hShape = h.shape;
+  return make('takeAtArg', out, kept, [h], (g) => [routeToArg(g, arg, hShape, ax)]);
 }
 
 /** Maximum over `axis` (number, list, or all). The gradient goes to the first maximal entry. */

@@ -14,7 +14,7 @@
 import { backend } from '../backend/index.js';
 import type { FloatArray, TensorData } from '../dtype.js';
 import { Tensor, fmtShape, zeros } from '../tensor.js';
-import { add, div, mul } from './binary.js';
+import { div, mul, sub } from './binary.js';
 import { alloc, checkDtype, make, requireFloat, sameShape } from './core.js';
 
 export interface UnaryDef {
@@ -31,6 +31,10 @@ const SQRT1_2 = Math.SQRT1_2;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
+/** 1/(2k+3) for the erf series (300 terms reach 1e-17 relative for every |x| < 6). */
+const ERF_TERMS = 300;
+const INV_ODD = Float64Array.from({ length: ERF_TERMS }, (_, k) => 1 / (2 * k + 3));
+
 /**
  * Scalar error function, to ~1e-15: erf x = (2/√π) e^{−x²} Σ_k 2^k x^{2k+1}/(1·3⋯(2k+1)) (all terms
  * positive, no cancellation) for |x| < 6; ±1 beyond (1 − erf 6 < 3e-17).
@@ -39,16 +43,20 @@ export function erfScalar(x: number): number {
   const a = Math.abs(x);
   if (a >= 6) return Math.sign(x);
   if (a === 0) return 0 * x;
-  const x2 = a * a;
+  const x2 = a * a, twoX2 = 2 * x2;
   let term = a, s = a;
-  for (let k = 0; k < 300; k++) {
-    term *= (2 * x2) / (2 * k + 3);
+  // term_{k+1} = term_k · 2x²/(2k+3), with the reciprocals tabulated: the loop-carried chain is
+  // then one multiplication (the factor 2x²·(1/(2k+3)) does not depend on the previous term).
+  for (let k = 0; k < ERF_TERMS; k++) {
+    term *= twoX2 * INV_ODD[k];
     s += term;
     if (term < 1e-17 * s) break;
   }
   return Math.sign(x) * Math.min(1, TWO_OVER_SQRT_PI * Math.exp(-x2) * s);
 }
 
+const geluScalar = (x: number): number => 0.5 * x * (1 + erfScalar(x * SQRT1_2));
+const softplusScalar = (x: number): number => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
 const sigmoidScalar = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 
 /** Constant tensor f(x) elementwise (not differentiated): masks and signs inside reverse rules. */
@@ -59,40 +67,92 @@ function constantOf(x: Tensor, f: (v: number) => number): Tensor {
   return new Tensor(out, x.shape);
 }
 
-/** Φ(x) = ½(1 + erf(x/√2)), differentiable. */
-function normalCdf(x: Tensor): Tensor {
-  return scale(addScalar(erf(scale(x, SQRT1_2)), 1), 0.5);
-}
-
 /** φ(x) = e^{−x²/2}/√(2π), differentiable. */
 function normalPdf(x: Tensor): Tensor {
   return scale(exp(scale(square(x), -0.5)), INV_SQRT_2PI);
 }
 
-/** The op table. Adding an elementwise op is one entry here plus a one-line export. */
+/**
+ * GELU's derivatives as fused elementwise ops (one pass each, computed in f64 and rounded once):
+ *   f′(x) = Φ(x) + x·φ(x),   f″(x) = φ(x)(2 − x²),   f‴(x) = φ(x)(x³ − 4x).
+ */
+const geluSlopeScalar = (x: number): number =>
+  0.5 * (1 + erfScalar(x * SQRT1_2)) + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x);
+const geluCurvScalar = (x: number): number => INV_SQRT_2PI * Math.exp(-0.5 * x * x) * (2 - x * x);
+
+const GELU_SLOPE: UnaryDef = {
+  forward: geluSlopeScalar,
+  vjp: (g, x) => mul(g, geluCurv(x)),
+  kernel: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = geluSlopeScalar(x[i]); },
+};
+const GELU_CURV: UnaryDef = {
+  forward: geluCurvScalar,
+  vjp: (g, x) => mul(g, mul(normalPdf(x), sub(mul(x, square(x)), scale(x, 4)))),
+  kernel: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = geluCurvScalar(x[i]); },
+};
+const geluSlope = (x: Tensor): Tensor => unary('geluSlope', x, GELU_SLOPE);
+const geluCurv = (x: Tensor): Tensor => unary('geluCurv', x, GELU_CURV);
+
+/**
+ * The op table. Adding an elementwise op is one entry here plus a one-line export. Each float
+ * entry also spells out its whole-array loop as `kernel` (same arithmetic as `forward`): one
+ * monomorphic loop per op, instead of a shared loop calling whichever `forward` it is handed.
+ */
 export const UNARY = {
-  neg: { forward: (x) => -x, vjp: (g) => neg(g), ints: true },
-  exp: { forward: Math.exp, vjp: (g, _x, y) => mul(g, y) },
-  log: { forward: Math.log, vjp: (g, x) => div(g, x) },
-  tanh: { forward: Math.tanh, vjp: (g, _x, y) => mul(g, addScalar(neg(square(y)), 1)) },
-  erf: { forward: erfScalar, vjp: (g, x) => mul(g, scale(exp(neg(square(x))), TWO_OVER_SQRT_PI)) },
-  sigmoid: { forward: sigmoidScalar, vjp: (g, _x, y) => mul(g, mul(y, addScalar(neg(y), 1))) },
-  square: { forward: (x) => x * x, vjp: (g, x) => mul(g, scale(x, 2)), ints: true },
-  sqrt: { forward: Math.sqrt, vjp: (g, _x, y) => div(g, scale(y, 2)) },
-  rsqrt: { forward: (x) => 1 / Math.sqrt(x), vjp: (g, _x, y) => mul(g, scale(mul(y, square(y)), -0.5)) },
-  abs: { forward: Math.abs, vjp: (g, x) => mul(g, constantOf(x, Math.sign)), ints: true },
+  neg: {
+    forward: (x) => -x, vjp: (g) => neg(g), ints: true,
+    kernel: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = -x[i]; },
+  },
+  exp: {
+    forward: Math.exp, vjp: (g, _x, y) => mul(g, y),
+    kernel: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = Math.exp(x[i]); },
+  },
+  log: {
+    forward: Math.log, vjp: (g, x) => div(g, x),
+    kernel: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = Math.log(x[i]); },
+  },
+  tanh: {
+    forward: Math.tanh, vjp: (g, _x, y) => mul(g, addScalar(neg(square(y)), 1)),
+    kernel: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = Math.tanh(x[i]); },
+  },
+  erf: {
+    forward: erfScalar, vjp: (g, x) => mul(g, scale(exp(neg(square(x))), TWO_OVER_SQRT_PI)),
+    kernel: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = erfScalar(x[i]); },
+  },
+  sigmoid: {
+    forward: sigmoidScalar, vjp: (g, _x, y) => mul(g, mul(y, addScalar(neg(y), 1))),
+    kernel: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = sigmoidScalar(x[i]); },
+  },
+  square: {
+    forward: (x) => x * x, vjp: (g, x) => mul(g, scale(x, 2)), ints: true,
+    kernel: (x, o) => { for (let i = 0; i < o.length; i++) { const v = x[i]; o[i] = v * v; } },
+  },
+  sqrt: {
+    forward: Math.sqrt, vjp: (g, _x, y) => div(g, scale(y, 2)),
+    kernel: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = Math.sqrt(x[i]); },
+  },
+  rsqrt: {
+    forward: (x) => 1 / Math.sqrt(x), vjp: (g, _x, y) => mul(g, scale(mul(y, square(y)), -0.5)),
+    kernel: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = 1 / Math.sqrt(x[i]); },
+  },
+  abs: {
+    forward: Math.abs, vjp: (g, x) => mul(g, constantOf(x, Math.sign)), ints: true,
+    kernel: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = Math.abs(x[i]); },
+  },
   relu: {
     forward: (x) => (x > 0 ? x : 0),
     kernel: (x, out) => backend().relu(x, out),
     vjp: (g, x) => reluMask(g, x),
   },
   gelu: {
-    forward: (x) => 0.5 * x * (1 + erfScalar(x * SQRT1_2)),
-    vjp: (g, x) => mul(g, add(normalCdf(x), mul(x, normalPdf(x)))),
+    forward: geluScalar,
+    vjp: (g, x) => mul(g, geluSlope(x)),
+    kernel: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = geluScalar(x[i]); },
   },
   softplus: {
-    forward: (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))),
+    forward: softplusScalar,
     vjp: (g, x) => mul(g, sigmoid(x)),
+    kernel: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = softplusScalar(x[i]); },
   },
 } satisfies Record<string, UnaryDef>;
 
@@ -146,12 +206,18 @@ export function softplus(a: Tensor): Tensor { return applyUnary('softplus', a); 
 
 /** c·a. d/da = c·g. */
 export function scale(a: Tensor, c: number): Tensor {
-  return unary('scale', a, { forward: (x) => c * x, vjp: (g) => scale(g, c) });
+  return unary('scale', a, {
+    forward: (x) => c * x, vjp: (g) => scale(g, c),
+    kernel: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = c * x[i]; },
+  });
 }
 
 /** a + c. d/da = g. */
 export function addScalar(a: Tensor, c: number): Tensor {
-  return unary('addScalar', a, { forward: (x) => x + c, vjp: (g) => g, ints: true });
+  return unary('addScalar', a, {
+    forward: (x) => x + c, vjp: (g) => g, ints: true,
+    kernel: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = x[i] + c; },
+  });
 }
 
 /** aᵖ. d/da = p·aᵖ⁻¹ ⊙ g. */
