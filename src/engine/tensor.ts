@@ -129,6 +129,12 @@ export function shapeSize(shape: readonly number[]): number {
 
 export const fmtShape = (s: readonly number[]): string => `[${s.join(',')}]`;
 
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 // ---------------------------------------------------------------------------------------
 // Recording mode. Ops record a node only when recording is on and some input is tracked.
 

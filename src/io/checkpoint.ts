@@ -34,7 +34,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import { Tensor } from '../engine/tensor.js';
+import { Tensor, sameShape, shapeSize } from '../engine/tensor.js';
 import { allocate, type DType } from '../engine/dtype.js';
 import { mlpModel, type Activation, type MlpSpec, type Parameterization } from '../models/mlp.js';
 import { buildModel } from '../models/registry.js';
@@ -162,6 +162,35 @@ export function validateMlpSpec(raw: unknown, source: string, field = 'model.spe
   return spec;
 }
 
+/** The tensor entries of a manifest against the expected names and shapes (`context` follows a shape error). */
+function validateEntries(raw: unknown[], layout: readonly { name: string; shape: number[] }[], dtype: DType, source: string, context = ''): TensorEntry[] {
+  return raw.map((t, i) => {
+    const f = `tensors[${i}]`;
+    if (!isObject(t)) fail(source, f, 'must be an object {name, shape, offset, length}');
+    const e = t as Record<string, unknown>;
+    const want = layout[i];
+    if (e.name !== want.name) fail(source, `${f}.name`, `expected "${want.name}" (got ${JSON.stringify(e.name)})`);
+    if (!Array.isArray(e.shape) || !sameShape(e.shape as number[], want.shape)) {
+      fail(source, `${f}.shape`, `expected [${want.shape.join(', ')}] for ${want.name}${context} (got ${JSON.stringify(e.shape)})`);
+    }
+    const size = shapeSize(want.shape);
+    if (e.length !== size) fail(source, `${f}.length`, `expected ${size} = product of shape (got ${JSON.stringify(e.length)})`);
+    if (!Number.isInteger(e.offset) || (e.offset as number) < 0) fail(source, `${f}.offset`, `must be a non-negative integer byte offset (got ${JSON.stringify(e.offset)})`);
+    if ((e.offset as number) % bytesOf(dtype) !== 0) fail(source, `${f}.offset`, `must be a multiple of ${bytesOf(dtype)} for ${dtype} (got ${e.offset})`);
+    return { name: want.name, shape: want.shape.slice(), offset: e.offset as number, length: size };
+  });
+}
+
+/** Parameters to save have the shapes the layout expects. */
+function checkParamShapes(params: Tensor[], layout: readonly { name: string; shape: number[] }[]): void {
+  layout.forEach((l, i) => {
+    const t = params[i];
+    if (!sameShape(t.shape, l.shape)) {
+      throw new CheckpointError(`checkpoint: params[${i}] (${l.name}) has shape [${t.shape.join(', ')}], expected [${l.shape.join(', ')}]`);
+    }
+  });
+}
+
 /** Validate a parsed manifest (structure, the spec, and tensor names/shapes against the spec). */
 export function validateManifest(raw: unknown, source = 'checkpoint'): CheckpointManifest {
   if (!isObject(raw)) fail(source, 'manifest', 'must be a JSON object');
@@ -181,21 +210,7 @@ export function validateManifest(raw: unknown, source = 'checkpoint'): Checkpoin
   if (tensors.length !== layout.length) {
     fail(source, 'tensors', `has ${tensors.length} entries, but an MLP with widths [${spec.widths.join(', ')}]${spec.bias === false ? ' and no biases' : ''} has ${layout.length} (${layout.map((l) => l.name).join(', ')})`);
   }
-  const entries: TensorEntry[] = tensors.map((t, i) => {
-    const f = `tensors[${i}]`;
-    if (!isObject(t)) fail(source, f, 'must be an object {name, shape, offset, length}');
-    const e = t as Record<string, unknown>;
-    const want = layout[i];
-    if (e.name !== want.name) fail(source, `${f}.name`, `expected "${want.name}" (got ${JSON.stringify(e.name)})`);
-    if (!Array.isArray(e.shape) || e.shape.length !== want.shape.length || e.shape.some((x, j) => x !== want.shape[j])) {
-      fail(source, `${f}.shape`, `expected [${want.shape.join(', ')}] for ${want.name} of widths [${spec.widths.join(', ')}] (got ${JSON.stringify(e.shape)})`);
-    }
-    const size = want.shape.reduce((a, b) => a * b, 1);
-    if (e.length !== size) fail(source, `${f}.length`, `expected ${size} = product of shape (got ${JSON.stringify(e.length)})`);
-    if (!Number.isInteger(e.offset) || (e.offset as number) < 0) fail(source, `${f}.offset`, `must be a non-negative integer byte offset (got ${JSON.stringify(e.offset)})`);
-    if ((e.offset as number) % bytesOf(m.dtype as DType) !== 0) fail(source, `${f}.offset`, `must be a multiple of ${bytesOf(m.dtype as DType)} for ${m.dtype} (got ${e.offset})`);
-    return { name: want.name, shape: want.shape.slice(), offset: e.offset as number, length: size };
-  });
+  const entries = validateEntries(tensors, layout, m.dtype as DType, source, ` of widths [${spec.widths.join(', ')}]`);
   return {
     format: CHECKPOINT_FORMAT, version: 1, model: { kind: 'mlp', spec }, loss: m.loss as LossKind, dtype: m.dtype as DType,
     ...(m.weights !== undefined ? { weights: m.weights as string } : {}), tensors: entries,
@@ -207,12 +222,7 @@ export function encodeCheckpoint(ck: Checkpoint, weights?: string): { manifest: 
   const spec = validateMlpSpec(ck.spec, 'checkpoint', 'spec');
   const layout = mlpTensorLayout(spec);
   if (ck.params.length !== layout.length) throw new CheckpointError(`checkpoint: params: ${ck.params.length} tensors given, the spec needs ${layout.length} (${layout.map((l) => l.name).join(', ')})`);
-  layout.forEach((l, i) => {
-    const t = ck.params[i];
-    if (t.shape.length !== l.shape.length || t.shape.some((x, j) => x !== l.shape[j])) {
-      throw new CheckpointError(`checkpoint: params[${i}] (${l.name}) has shape [${t.shape.join(', ')}], expected [${l.shape.join(', ')}]`);
-    }
-  });
+  checkParamShapes(ck.params, layout);
   const { tensors, bytes } = writeTensors(ck.params, layout.map((l) => l.name), ck.dtype);
   const manifest: CheckpointManifest = {
     format: CHECKPOINT_FORMAT, version: 1, model: { kind: 'mlp', spec }, loss: ck.loss, dtype: ck.dtype,
@@ -223,7 +233,10 @@ export function encodeCheckpoint(ck: Checkpoint, weights?: string): { manifest: 
 
 /** Tensors from a manifest and the weight bytes (validates both). */
 export function decodeCheckpoint(rawManifest: unknown, bytes: Uint8Array, source = 'checkpoint'): Checkpoint {
-  const m = validateManifest(rawManifest, source);
+  return fromManifest(validateManifest(rawManifest, source), bytes, source);
+}
+
+function fromManifest(m: CheckpointManifest, bytes: Uint8Array, source: string): Checkpoint {
   const params = readTensors(m.tensors, bytes, m.dtype, source);
   return { spec: m.model.spec, loss: m.loss, dtype: m.dtype, params, names: m.tensors.map((e) => e.name) };
 }
@@ -275,8 +288,9 @@ function readWeights(path: string, raw: unknown): Uint8Array {
 /** Read a checkpoint manifest and its weights file. */
 export function loadCheckpoint(path: string): Checkpoint {
   const raw = readJson(path, 'checkpoint');
-  validateManifest(raw, path);
-  return decodeCheckpoint(raw, readWeights(path, raw), path);
+  // The manifest is validated before the weights file is read, so its errors come first.
+  const m = validateManifest(raw, path);
+  return fromManifest(m, readWeights(path, raw), path);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -385,12 +399,7 @@ export function encodeModelCheckpoint(
   const dtype = ck.dtype ?? ck.params[0]?.dtype ?? model.dtype;
   if (dtype !== 'f32' && dtype !== 'f64') throw new CheckpointError(`checkpoint: dtype: must be "f32" or "f64" (got ${JSON.stringify(dtype)})`);
   if (ck.params.length !== model.info.length) throw new CheckpointError(`checkpoint: params: ${ck.params.length} tensors given, the model has ${model.info.length}`);
-  ck.params.forEach((t, i) => {
-    const want = model.info[i].shape;
-    if (t.shape.length !== want.length || t.shape.some((x, j) => x !== want[j])) {
-      throw new CheckpointError(`checkpoint: params[${i}] (${model.info[i].name}) has shape [${t.shape.join(', ')}], expected [${want.join(', ')}]`);
-    }
-  });
+  checkParamShapes(ck.params, model.info);
   const { tensors, bytes } = writeTensors(ck.params, model.info.map((p) => p.name), dtype);
   const manifest: ModelCheckpointManifest = {
     format: CHECKPOINT_FORMAT, version: 2,
@@ -438,22 +447,7 @@ function validateModelManifest(raw: Record<string, unknown>, source: string): { 
   if (!Array.isArray(raw.tensors)) fail(source, 'tensors', 'must be an array of {name, shape, offset, length}');
   const ts = raw.tensors as unknown[];
   if (ts.length !== model.info.length) fail(source, 'tensors', `has ${ts.length} entries, but the model has ${model.info.length} parameters (${model.info.map((p) => p.name).join(', ')})`);
-  const tensors = ts.map((t, i) => {
-    const f = `tensors[${i}]`;
-    if (!isObject(t)) fail(source, f, 'must be an object {name, shape, offset, length}');
-    const e = t as Record<string, unknown>;
-    const want = model.info[i];
-    if (e.name !== want.name) fail(source, `${f}.name`, `expected "${want.name}" (got ${JSON.stringify(e.name)})`);
-    if (!Array.isArray(e.shape) || e.shape.length !== want.shape.length || e.shape.some((x, j) => x !== want.shape[j])) {
-      fail(source, `${f}.shape`, `expected [${want.shape.join(', ')}] for ${want.name} (got ${JSON.stringify(e.shape)})`);
-    }
-    const size = want.shape.reduce((a, b) => a * b, 1);
-    if (e.length !== size) fail(source, `${f}.length`, `expected ${size} = product of shape (got ${JSON.stringify(e.length)})`);
-    if (!Number.isInteger(e.offset) || (e.offset as number) < 0 || (e.offset as number) % bytesOf(dtype) !== 0) {
-      fail(source, `${f}.offset`, `must be a non-negative multiple of ${bytesOf(dtype)} (got ${JSON.stringify(e.offset)})`);
-    }
-    return { name: want.name, shape: want.shape.slice(), offset: e.offset as number, length: size };
-  });
+  const tensors = validateEntries(ts, model.info, dtype, source);
   return {
     model,
     manifest: {

@@ -13,9 +13,9 @@
  * but one ends in its own zero-mean weight matrix — true of x + W h(x), not of x + relu(x).
  */
 import { add, concat, reshape, scale, slice } from '../engine/ops.js';
-import type { Tensor } from '../engine/tensor.js';
+import { sameShape, type Tensor } from '../engine/tensor.js';
 import { type KernelState, sumStates } from './kernels.js';
-import { applyLayer, checkPositiveInt, shapeEq } from './param.js';
+import { applyLayer, checkPositiveInt } from './param.js';
 import type { ApplyContext, Layer, ParamInfo } from './types.js';
 
 interface Plan { counts: number[]; shapes: number[][]; outShape: number[] }
@@ -127,7 +127,7 @@ export function parallel(...layers: Layer[]): Layer {
   const check = (inShape: readonly number[]) => {
     if (inShape[0] !== layers.length) throw new RangeError(`parallel: input has ${inShape[0]} branches (axis 1) but there are ${layers.length} layers`);
     const outs = layers.map((_, i) => plans[i](inShape.slice(1)).outShape);
-    if (!outs.every((s) => shapeEq(s, outs[0]))) throw new RangeError(`parallel: branch outputs must share a shape (got ${outs.map((s) => `[${s.join(',')}]`).join(' ')})`);
+    if (!outs.every((s) => sameShape(s, outs[0]))) throw new RangeError(`parallel: branch outputs must share a shape (got ${outs.map((s) => `[${s.join(',')}]`).join(' ')})`);
     return outs[0];
   };
   const layer: Layer = {
@@ -190,7 +190,7 @@ export function residual(f: Layer, multiplier = 1): Layer {
     foldsMultipliers: true,
     declare(inShape, prefix) {
       const d = f.declare(inShape, prefix);
-      if (!shapeEq(d.outShape, inShape)) throw new RangeError(`residual: branch maps [${inShape.join(',')}] to [${d.outShape.join(',')}]; it must keep the shape`);
+      if (!sameShape(d.outShape, inShape)) throw new RangeError(`residual: branch maps [${inShape.join(',')}] to [${d.outShape.join(',')}]; it must keep the shape`);
       return { params: d.params, outShape: inShape.slice() };
     },
     apply(params, x, ctx) {

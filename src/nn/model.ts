@@ -18,9 +18,9 @@
 import type { FloatDType } from '../engine/dtype.js';
 import { type Mat, mat } from '../engine/linalg/index.js';
 import type { Rng } from '../engine/rng.js';
-import { Tensor, full, randn, zeros } from '../engine/tensor.js';
+import { Tensor, full, randn, sameShape, zeros } from '../engine/tensor.js';
 import { inputState, type KernelState } from './kernels.js';
-import { applyLayer, shapeEq } from './param.js';
+import { applyLayer } from './param.js';
 import type { Layer, LayerSpec, ParamInfo } from './types.js';
 
 export interface LayersModelSpec {
@@ -106,9 +106,9 @@ function build(layer: Layer, inShape: number[], dtype: FloatDType, info: ParamIn
     apply(params, x, opts = {}) {
       if (params.length !== info.length) throw new Error(`model.apply: got ${params.length} parameter tensors, the model has ${info.length}`);
       params.forEach((p, i) => {
-        if (!shapeEq(p.shape, info[i].shape)) throw new Error(`model.apply: parameter ${info[i].name} has shape [${p.shape.join(',')}], expected [${info[i].shape.join(',')}]`);
+        if (!sameShape(p.shape, info[i].shape)) throw new Error(`model.apply: parameter ${info[i].name} has shape [${p.shape.join(',')}], expected [${info[i].shape.join(',')}]`);
       });
-      if (!shapeEq(x.shape.slice(1), inShape)) throw new Error(`model.apply: input shape [${x.shape.join(',')}] is not [B, ${inShape.join(', ')}]`);
+      if (!sameShape(x.shape.slice(1), inShape)) throw new Error(`model.apply: input shape [${x.shape.join(',')}] is not [B, ${inShape.join(', ')}]`);
       const y = applyLayer(layer, params, allOne ? undefined : multipliers, x, { capture: opts.capture, prefix: '' }, '');
       opts.capture?.('logits', y);
       return y;
@@ -143,7 +143,7 @@ export function model(layer: Layer, inShape: readonly number[], opts: ModelOptio
 export function withInfo(m: Model, info: readonly ParamInfo[]): Model {
   if (info.length !== m.info.length) throw new Error(`withInfo: got ${info.length} ParamInfo, the model has ${m.info.length}`);
   info.forEach((p, i) => {
-    if (p.name !== m.info[i].name || !shapeEq(p.shape, m.info[i].shape)) {
+    if (p.name !== m.info[i].name || !sameShape(p.shape, m.info[i].shape)) {
       throw new Error(`withInfo: entry ${i} is ${p.name} [${p.shape.join(',')}], expected ${m.info[i].name} [${m.info[i].shape.join(',')}]`);
     }
   });

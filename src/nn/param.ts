@@ -65,7 +65,3 @@ export function checkPositiveInt(v: unknown, field: string, min = 1): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new RangeError(`${field}: must be an integer ≥ ${min} (got ${String(v)})`);
   return v;
 }
-
-export function shapeEq(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}

@@ -38,11 +38,7 @@ export function requireFloat(op: string, ...ts: Tensor[]): void {
   }
 }
 
-export function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
+export { sameShape } from '../tensor.js';
 
 /** An axis in [−rank, rank) mapped to [0, rank). */
 export function normAxis(op: string, axis: number, rank: number): number {
