@@ -3,7 +3,8 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { FloatArray } from '../src/engine/dtype.js';
+import { allocate, type FloatArray, type FloatDType } from '../src/engine/dtype.js';
+import { randn } from './support/arrays.js';
 import { Rng } from '../src/engine/rng.js';
 import type { Backend } from '../src/engine/backend/types.js';
 import { referenceBackend } from '../src/engine/backend/reference.js';
@@ -31,14 +32,7 @@ beforeAll(async () => {
   wasmDefault = await wasmMod.createWasmBackend();
 });
 
-type DT = 'f32' | 'f64';
-const alloc = (dt: DT, n: number): FloatArray => (dt === 'f32' ? new Float32Array(n) : new Float64Array(n));
-
-function randn(rng: Rng, dt: DT, n: number): FloatArray {
-  const a = alloc(dt, n);
-  for (let i = 0; i < n; i++) a[i] = rng.normal();
-  return a;
-}
+type DT = FloatDType;
 
 /**
  * Compare a matmul result against the reference, element by element, relative to the scale
@@ -76,9 +70,9 @@ function checkMatmul(backend: Backend, dt: DT, m: number, k: number, n: number, 
   const rng = new Rng(seed);
   const a = randn(rng, dt, m * k);
   const b = randn(rng, dt, k * n);
-  const want = alloc(dt, m * n);
+  const want = allocate(dt, m * n);
   referenceBackend.matmul(a, b, want, m, k, n, transA, transB);
-  const got = alloc(dt, m * n).fill(12345); // stale contents must be overwritten, not added to
+  const got = allocate(dt, m * n).fill(12345); // stale contents must be overwritten, not added to
   const aCopy = a.slice();
   const bCopy = b.slice();
   backend.matmul(a, b, got, m, k, n, transA, transB);
@@ -143,9 +137,9 @@ describe('wasm backend: matmul agrees with the reference', () => {
   it('handles empty dimensions like the reference (all of out zeroed)', () => {
     for (const dt of ['f32', 'f64'] as const) {
       for (const [m, k, n] of [[0, 3, 4], [3, 0, 4], [3, 4, 0]] as const) {
-        const a = alloc(dt, m * k).fill(1), b = alloc(dt, k * n).fill(1);
-        const got = alloc(dt, 12).fill(7);
-        const want = alloc(dt, 12).fill(7);
+        const a = allocate(dt, m * k).fill(1), b = allocate(dt, k * n).fill(1);
+        const got = allocate(dt, 12).fill(7);
+        const want = allocate(dt, 12).fill(7);
         wasm.matmul(a, b, got, m, k, n);
         referenceBackend.matmul(a, b, want, m, k, n);
         expect(got).toEqual(want);
@@ -213,12 +207,12 @@ describe('wasm backend: elementwise kernels are bit-identical to the reference',
           for (const len of LENGTHS) {
             const x0 = inputs(dt, len, 1000 + len);
             const y0 = inputs(dt, len, 2000 + len);
-            const want = alloc(dt, len);
+            const want = allocate(dt, len);
             op.run(referenceBackend, x0, y0, want);
 
             // Fresh output array.
             const x = x0.slice(), y = y0.slice();
-            const out = alloc(dt, len).fill(42);
+            const out = allocate(dt, len).fill(42);
             op.run(be, x, y, out);
             expectIdentical(out, want, `${op.name} ${dt} n=${len}`);
             expectIdentical(x, x0, `${op.name} input x changed`);
@@ -238,7 +232,7 @@ describe('wasm backend: elementwise kernels are bit-identical to the reference',
               // x, y and out are all the same array.
               const s1 = x0.slice();
               const s2 = x0.slice();
-              const wantSame = alloc(dt, len);
+              const wantSame = allocate(dt, len);
               op.run(referenceBackend, s1, s1.slice(), wantSame);
               op.run(be, s2, s2, s2);
               expectIdentical(s2, wantSame, `${op.name} ${dt} n=${len} x=y=out`);

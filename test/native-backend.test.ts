@@ -12,7 +12,8 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { FloatArray } from '../src/engine/dtype.js';
+import { allocate, type FloatArray, type FloatDType } from '../src/engine/dtype.js';
+import { randn } from './support/arrays.js';
 import { Rng } from '../src/engine/rng.js';
 import type { Backend } from '../src/engine/backend/types.js';
 import { referenceBackend } from '../src/engine/backend/reference.js';
@@ -60,13 +61,7 @@ it('is available where .ci/run installed it', () => {
   expect(native.eigh && native.svd && native.cholesky && native.matmulBatched).toBeTruthy();
 });
 
-type DT = 'f32' | 'f64';
-const alloc = (dt: DT, n: number): FloatArray => (dt === 'f32' ? new Float32Array(n) : new Float64Array(n));
-function randn(rng: Rng, dt: DT, n: number): FloatArray {
-  const a = alloc(dt, n);
-  for (let i = 0; i < n; i++) a[i] = rng.normal();
-  return a;
-}
+type DT = FloatDType;
 
 /** max_ij |got − want| / Σ_p |op(A)_ip·op(B)_pj|: the scale that bounds any summation order's rounding. */
 function matmulError(
@@ -96,7 +91,7 @@ describe('native matmul agrees with the reference backend', () => {
           if (!native) return ctx.skip();
           const rng = new Rng(1000 * m + 10 * n + k + (tA ? 1 : 0) + (tB ? 2 : 0));
           const a = randn(rng, dt, m * k), b = randn(rng, dt, k * n);
-          const want = alloc(dt, m * n), got = alloc(dt, m * n).fill(777);
+          const want = allocate(dt, m * n), got = allocate(dt, m * n).fill(777);
           const a0 = a.slice(), b0 = b.slice();
           referenceBackend.matmul(a, b, want, m, k, n, tA, tB);
           native.matmul(a, b, got, m, k, n, tA, tB);
@@ -132,11 +127,11 @@ describe('native matmul agrees with the reference backend', () => {
     for (const dt of ['f64', 'f32'] as const) {
       for (const strideA of [m * k, 0]) {
         const a = randn(rng, dt, strideA === 0 ? m * k : batch * m * k), b = randn(rng, dt, batch * k * n);
-        const got = alloc(dt, batch * m * n);
+        const got = allocate(dt, batch * m * n);
         native.matmulBatched(a, b, got, batch, m, k, n, true, false, strideA);
         for (let i = 0; i < batch; i++) {
           const ai = a.subarray(i * strideA, i * strideA + m * k), bi = b.subarray(i * k * n, (i + 1) * k * n);
-          const want = alloc(dt, m * n);
+          const want = allocate(dt, m * n);
           referenceBackend.matmul(ai, bi, want, m, k, n, true, false);
           expect(matmulError(got.subarray(i * m * n, (i + 1) * m * n), want, ai, bi, m, k, n, true, false))
             .toBeLessThan(dt === 'f64' ? 1e-12 : 1e-5);

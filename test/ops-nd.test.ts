@@ -14,44 +14,10 @@ import {
   softmaxCrossEntropy, crossEntropyWithIds, mseLoss,
   grad, flatten, flatLoss, useReference, useWasm, setBackend, referenceBackend, type Backend, type Window,
 } from '../src/engine/index.js';
+import { fdDirectional, fdGrad, norm, relErr } from './support/fd.js';
 
 // ---------------------------------------------------------------------------------------
-// Helpers (the same independent routes as autodiff.test.ts).
-
-function norm(a: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * a[i];
-  return Math.sqrt(s);
-}
-
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>, tiny = 1e-300): number {
-  expect(a.length).toBe(b.length);
-  const d = new Float64Array(a.length);
-  for (let i = 0; i < a.length; i++) d[i] = a[i] - b[i];
-  return norm(d) / Math.max(norm(a), norm(b), tiny);
-}
-
-function fdGrad(value: (theta: Float64Array) => number, theta: Float64Array, h = 1e-6): Float64Array {
-  const g = new Float64Array(theta.length);
-  const t = Float64Array.from(theta);
-  for (let i = 0; i < t.length; i++) {
-    const step = h * Math.max(1, Math.abs(theta[i]));
-    t[i] = theta[i] + step;
-    const fp = value(t);
-    t[i] = theta[i] - step;
-    const fm = value(t);
-    t[i] = theta[i];
-    g[i] = (fp - fm) / (2 * step);
-  }
-  return g;
-}
-
-function fdDirectional(F: (theta: Float64Array) => Float64Array, theta: Float64Array, v: Float64Array, h = 1e-6): Float64Array {
-  const step = h / Math.max(1e-12, norm(v) / Math.sqrt(v.length));
-  const fp = F(theta.map((x, i) => x + step * v[i]));
-  const fm = F(theta.map((x, i) => x - step * v[i]));
-  return fp.map((x, i) => (x - fm[i]) / (2 * step));
-}
+// Helpers (finite differences and norms: ./support/fd.ts).
 
 type Kind = 'n' | 'p' | 'r' | 'c';
 /** n = normal, p = positive in [0.5, 2], r = normal kept ≥ 0.2 from 0, c = kept ≥ 0.2 from ±1. */

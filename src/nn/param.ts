@@ -11,18 +11,8 @@ import { scale } from '../engine/ops.js';
 import type { Tensor } from '../engine/tensor.js';
 import type { ApplyContext, InitSpec, Layer, ParamInfo, Role } from './types.js';
 
-export interface ParamOptions {
-  name: string;
-  shape: number[];
-  role: Role;
-  fanIn: number;
-  fanOut: number;
-  inIsWidth: boolean;
-  outIsWidth: boolean;
-  init: InitSpec;
-  multiplier?: number;
-  positional?: boolean;
-}
+/** What a layer states about a parameter; the optimizer-side factors start at 1. */
+export type ParamOptions = Omit<ParamInfo, 'multiplier' | 'lrScale' | 'wdScale' | 'epsScale'> & { multiplier?: number };
 
 export function param(o: ParamOptions): ParamInfo {
   const p: ParamInfo = {
@@ -52,13 +42,17 @@ export function applyLayer(layer: Layer, params: Tensor[], multipliers: readonly
   const base = { capture: ctx.capture, prefix };
   if (!multipliers) return layer.apply(params, x, base);
   if (layer.foldsMultipliers) return layer.apply(params, x, { ...base, multipliers });
-  return layer.apply(params.map((p, i) => (multipliers[i] === 1 ? p : scale(p, multipliers[i]))), x, base);
+  return layer.apply(scaled(params, multipliers), x, base);
+}
+
+/** c_i·w_i (w_i itself where c_i = 1). */
+function scaled(params: Tensor[], multipliers: readonly number[]): Tensor[] {
+  return params.map((p, i) => (multipliers[i] === 1 ? p : scale(p, multipliers[i])));
 }
 
 /** For a layer with `foldsMultipliers`: its parameters as c·w (when it has no cheaper place for c). */
 export function effective(params: Tensor[], ctx: ApplyContext): Tensor[] {
-  const m = ctx.multipliers;
-  return m ? params.map((p, i) => (m[i] === 1 ? p : scale(p, m[i]))) : params;
+  return ctx.multipliers ? scaled(params, ctx.multipliers) : params;
 }
 
 export function checkPositiveInt(v: unknown, field: string, min = 1): number {

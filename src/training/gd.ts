@@ -3,6 +3,7 @@
  * training loop (loop.ts) with one flat array and plain SGD, whose update −(η g) added to θ is
  * bit for bit the subtraction η g.
  */
+import type { FloatArray } from '../engine/dtype.js';
 import { trainFlat } from './loop.js';
 import { type Objective, type TrainResult } from './objective.js';
 import { sgd } from './optim/sgd.js';
@@ -27,7 +28,7 @@ export function gradientDescent(obj: Objective, theta0: Float64Array, opts: GdOp
     optimizer: sgd(),
     lr: opts.lr,
     steps: opts.steps,
-    ...(onStep ? { onObserve: (t: number, ps: Float64Array[] | unknown[], loss: number) => { onStep(t, (ps as Float64Array[])[0], loss); } } : {}),
+    ...(onStep ? { onObserve: (t: number, ps: FloatArray[], loss: number) => { onStep(t, ps[0] as Float64Array, loss); } } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.progress ? { progress: opts.progress } : {}),
   });

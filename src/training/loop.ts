@@ -83,12 +83,6 @@ function checkOptions(where: string, o: CommonOptions): number {
   return every;
 }
 
-function gradsFinite(grads: readonly FloatArray[]): boolean {
-  let s = 0;
-  for (const g of grads) for (let i = 0; i < g.length; i++) s += g[i] * g[i];
-  return Number.isFinite(s);
-}
-
 export function trainFlat(opts: FlatLoopOptions): FlatLoopResult {
   const every = checkOptions('train', opts);
   const { optimizer, lr, schedule, clipNorm, steps, signal, progress, onObserve } = opts;
@@ -114,7 +108,7 @@ export function trainFlat(opts: FlatLoopOptions): FlatLoopResult {
     state = optimizer.step(g, state, params, t, schedule ? lr * schedule(t) : lr);
     ({ value: loss, grads } = opts.evaluate(params, nextBatch()));
     losses[t] = loss;
-    if (isDiverged(loss, initial, undefined, factor) || !gradsFinite(grads)) return done('diverged', t, loss, { divergedAt: t });
+    if (isDiverged(loss, initial, grads, factor)) return done('diverged', t, loss, { divergedAt: t });
     if (onObserve && (t % every === 0 || t === steps) && onObserve(t, params, loss) === 'stop') {
       return done('completed', t, loss, { stoppedEarly: true });
     }
@@ -142,15 +136,7 @@ export interface TrainOptions extends CommonOptions {
   onObserve?: (step: number, params: Tensor[], loss: number) => ObserveResult;
 }
 
-export interface TrainLoopResult {
-  params: Tensor[];
-  status: StopReason;
-  steps: number;
-  divergedAt?: number;
-  finalLoss: number;
-  losses: Float64Array;
-  stoppedEarly: boolean;
-}
+export type TrainLoopResult = Omit<FlatLoopResult, 'params'> & { params: Tensor[] };
 
 export function train(opts: TrainOptions): TrainLoopResult {
   const like = opts.params;

@@ -3,6 +3,7 @@
  * gradient flow, curvature and conservation-law code all share.
  */
 import type { Fn } from '../engine/autodiff.js';
+import type { FloatArray } from '../engine/dtype.js';
 import { flatLoss, paramCount } from '../engine/params.js';
 import type { Tensor } from '../engine/tensor.js';
 
@@ -25,13 +26,16 @@ export interface TrainResult {
   finalLoss: number;
 }
 
-/** NaN/Inf, or a loss grown by more than `factor` over its start, counts as divergence. */
-export function isDiverged(loss: number, initialLoss: number, grad?: Float64Array, factor = 1e8): boolean {
+/**
+ * NaN/Inf loss or gradient, or a loss grown by more than `factor` over its start, counts as
+ * divergence. The gradient may be one flat array or a list of them (one per parameter tensor).
+ */
+export function isDiverged(loss: number, initialLoss: number, grad?: FloatArray | readonly FloatArray[], factor = 1e8): boolean {
   if (!Number.isFinite(loss)) return true;
   if (loss > factor * Math.max(initialLoss, 1)) return true;
   if (grad) {
     let s = 0;
-    for (let i = 0; i < grad.length; i++) s += grad[i] * grad[i];
+    for (const g of Array.isArray(grad) ? grad : [grad as FloatArray]) for (let i = 0; i < g.length; i++) s += g[i] * g[i];
     if (!Number.isFinite(s)) return true;
   }
   return false;
