@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setNativeThreads, useBest, useNative, useReference, useWasm } from '../engine/backend/index.js';
+import { selectBackend } from './backend.js';
 import { experiments, getExperiment } from '../experiments/registry.js';
 import { ConfigError, configFromArgs, describeOptions } from '../experiments/config.js';
 import { runExperiment, type RunOptions } from '../experiments/runner.js';
@@ -20,24 +20,6 @@ import { checksTable, table } from '../reports/table.js';
 import { commands } from './commands/index.js';
 
 interface Common { json?: boolean; out?: string; backend?: string; quiet?: boolean }
-
-/** No --backend: the fastest that loads (native, else wasm, else reference). */
-async function selectBackend(name = 'best'): Promise<void> {
-  if (name === 'reference') { useReference(); return; }
-  if (name === 'native') { await useNative(); oneBlasThread(); return; }
-  if (name === 'best') { await useBest(); oneBlasThread(); return; }
-  if (name !== 'wasm') throw new ConfigError(`--backend: must be one of "native", "wasm", "reference" (got ${JSON.stringify(name)})`);
-  try { await useWasm(); } catch { useReference(); }
-}
-
-/**
- * The lab's matrices are small (≤ ~1000) and runs are parallelized over cells, not inside a
- * matmul; OpenBLAS's own threads then mostly spin (verify: 44 s of system time with 2 threads).
- * So one BLAS thread unless the user sets OPENBLAS_NUM_THREADS.
- */
-function oneBlasThread(): void {
-  if (process.env.OPENBLAS_NUM_THREADS === undefined) setNativeThreads(1);
-}
 
 /** Ctrl-C once: stop at the next step and write what was measured; twice: exit now. */
 function interruptible(): AbortController {

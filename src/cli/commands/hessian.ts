@@ -16,7 +16,7 @@ import { Tensor } from '../../engine/tensor.js';
 import { astype, crossEntropyWithIds, mseLoss, reshape, scale, softmaxCrossEntropy } from '../../engine/ops.js';
 import { flatLoss, flatten } from '../../engine/params.js';
 import { Rng } from '../../engine/rng.js';
-import { setNativeThreads, useBest, useNative, useReference, useWasm } from '../../engine/backend/index.js';
+import { selectBackend } from '../backend.js';
 import { withInfo, type ModelSpec } from '../../nn/model.js';
 import { buildModel } from '../../models/registry.js';
 import { type ModelCheckpoint, type ModelDataset, loadModelCheckpoint, loadModelDataset } from '../../io/checkpoint.js';
@@ -282,14 +282,7 @@ export function register(program: Command): void {
     .option('--json', 'print one JSON object')
     .action(async (raw: Record<string, unknown>) => {
       const o = parseHessianOptions(raw);
-      if (raw.backend === 'reference') useReference();
-      else if (raw.backend === 'wasm') { try { await useWasm(); } catch { useReference(); } }
-      else if (raw.backend === 'native' || raw.backend === undefined) {
-        await (raw.backend === 'native' ? useNative() : useBest());
-        // One BLAS thread unless asked otherwise (see selectBackend in cli/main.ts).
-        if (process.env.OPENBLAS_NUM_THREADS === undefined) setNativeThreads(1);
-      }
-      else throw new Error(`--backend: must be one of "native", "wasm", "reference" (got ${JSON.stringify(raw.backend)})`);
+      await selectBackend(raw.backend === undefined ? undefined : String(raw.backend));
       const ck = loadModelCheckpoint(String(raw.model));
       const data = loadModelDataset(String(raw.data), ck);
       const log = raw.json ? () => {} : (m: string) => { if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${m}`); };
