@@ -13,7 +13,8 @@
  */
 import type { Command } from 'commander';
 import { Tensor } from '../../engine/tensor.js';
-import { astype, crossEntropyWithIds, mseLoss, reshape, scale, softmaxCrossEntropy } from '../../engine/ops.js';
+import { astype, reshape } from '../../engine/ops.js';
+import { supervisedLoss } from '../../training/problem.js';
 import { flatLoss, flatten } from '../../engine/params.js';
 import { Rng } from '../../engine/rng.js';
 import { selectBackend } from '../backend.js';
@@ -125,14 +126,8 @@ export function hessianReport(ck: ModelCheckpoint, data: ModelDataset, o: Hessia
   const X = data.X.dtype === 'i32' ? data.X : astype(data.X, 'f64');
   const Y = data.Y.dtype === 'i32' ? data.Y : astype(data.Y, 'f64');
   const forward = (ps: Tensor[]) => net.apply(ps, X);
-  // MSE: L = (1/2n) Σ_i ‖f(x_i) − y_i‖² with f(x_i) flattened; cross-entropy: the mean over examples
-  // (and, for token models, over positions).
   const flatOut = (t: Tensor) => reshape(t, [n, t.size / n]);
-  const f = ck.loss === 'mse'
-    ? (...ps: Tensor[]) => scale(mseLoss(flatOut(forward(ps)), flatOut(Y)), 0.5)
-    : ck.input === 'tokens'
-      ? (...ps: Tensor[]) => crossEntropyWithIds(forward(ps), Y)
-      : (...ps: Tensor[]) => softmaxCrossEntropy(flatOut(forward(ps)), flatOut(Y));
+  const f = (...ps: Tensor[]) => supervisedLoss(ck.loss, forward(ps), Y);
   const fl = flatLoss(f, params);
   const theta = flatten(params);
   const P = theta.length;
