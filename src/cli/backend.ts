@@ -1,5 +1,5 @@
 /** The `--backend` flag every command shares. */
-import { setNativeThreads, useBest, useNative, useReference, useWasm } from '../engine/backend/index.js';
+import { setNativeThreads, useBest, useNative, useReference, wasmOrReference } from '../engine/backend/index.js';
 import { ConfigError } from '../experiments/config.js';
 
 /** No --backend: the fastest that loads (native, else wasm, else reference). */
@@ -8,7 +8,7 @@ export async function selectBackend(name = 'best'): Promise<void> {
   if (name === 'native') { await useNative(); oneBlasThread(); return; }
   if (name === 'best') { await useBest(); oneBlasThread(); return; }
   if (name !== 'wasm') throw new ConfigError(`--backend: must be one of "native", "wasm", "reference" (got ${JSON.stringify(name)})`);
-  try { await useWasm(); } catch { useReference(); }
+  await wasmOrReference();
 }
 
 /**

@@ -50,7 +50,7 @@ async function tryNative(options: NativeOptions): Promise<Backend | string> {
 }
 
 /** wasm, or the reference backend where WebAssembly SIMD is unavailable. Never throws. */
-async function wasmOrReference(): Promise<Backend> {
+export async function wasmOrReference(): Promise<Backend> {
   try {
     return await useWasm();
   } catch {
