@@ -16,23 +16,10 @@ number of runs and a minimum wall-clock time are reached; we report the best and
 import json
 import os
 import sys
-import time
 
 import numpy as np
 
-
-def timeit(fn, warmup=1, min_runs=3, min_seconds=0.5, max_runs=1000):
-    for _ in range(warmup):
-        fn()
-    samples = []
-    total = 0.0
-    while len(samples) < max_runs and (len(samples) < min_runs or total < min_seconds):
-        t0 = time.perf_counter()
-        fn()
-        dt = time.perf_counter() - t0
-        samples.append(dt)
-        total += dt
-    return {"best": min(samples), "median": float(np.median(samples)), "runs": len(samples)}
+from timing import timeit
 
 
 def bench_matmul(sizes, min_runs, min_seconds):

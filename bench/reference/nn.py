@@ -24,27 +24,17 @@ Architectures (must match bench/sections/nn.ts):
 import json
 import math
 import sys
-import time
 
+import timing
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 
 def timeit(fn, warmup=2, min_runs=10, min_seconds=2.0, max_runs=2000):
-    for _ in range(warmup):
-        fn()
-    samples = []
-    total = 0.0
-    while len(samples) < max_runs and (len(samples) < min_runs or total < min_seconds):
-        t0 = time.perf_counter()
-        fn()
-        dt = time.perf_counter() - t0
-        samples.append(dt)
-        total += dt
-    samples.sort()
-    med = samples[len(samples) // 2] if len(samples) % 2 else 0.5 * (samples[len(samples) // 2 - 1] + samples[len(samples) // 2])
-    return {"ms": med * 1e3, "median_ms": med * 1e3, "min_ms": samples[0] * 1e3, "max_ms": samples[-1] * 1e3, "runs": len(samples)}
+    """Median (and min–max) run time in ms (timing.py's rule)."""
+    t = timing.timeit(fn, warmup=warmup, min_runs=min_runs, min_seconds=min_seconds, max_runs=max_runs)
+    return {"ms": t["median"] * 1e3, "median_ms": t["median"] * 1e3, "min_ms": t["min"] * 1e3, "max_ms": t["max"] * 1e3, "runs": t["runs"]}
 
 
 def mlp(widths, act):
