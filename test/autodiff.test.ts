@@ -8,24 +8,12 @@ import {
   paramCount, flatten, unflatten, flatLoss, perExampleGrads,
   setBackend, useReference, referenceBackend, type Backend,
 } from '../src/engine/index.js';
-import { fdDirectional, fdGrad, norm, relErr } from './support/fd.js';
+import { fdDirectional, fdGrad, input, norm, relErr, type InputKind } from './support/fd.js';
 
 // ---------------------------------------------------------------------------------------
 // Helpers
 
 const flatOf = (ts: Tensor[]) => flatten(ts);
-
-type Kind = 'n' | 'p' | 'r';
-/** Random input: n = normal, p = positive in [0.5, 2], r = normal kept away from 0 (for kinks). */
-function input(r: Rng, shape: number[], kind: Kind = 'n'): Tensor {
-  const t = randn(r, shape);
-  const d = t.data;
-  for (let i = 0; i < d.length; i++) {
-    if (kind === 'p') d[i] = 0.5 + 1.5 * r.uniform();
-    if (kind === 'r') d[i] = Math.sign(d[i] || 1) * (0.2 + Math.abs(d[i]));
-  }
-  return t;
-}
 
 /**
  * Check an op's gradient and Hessian-vector product against finite differences.
@@ -136,7 +124,7 @@ describe('tensor basics', () => {
 describe('op gradients and Hessian-vector products vs finite differences (f64)', () => {
   const r = rng(99);
   let counter = 0;
-  const n = (s: number[], k: Kind = 'n') => input(r.split(counter++), s, k);
+  const n = (s: number[], k: InputKind = 'n') => input(r.split(counter++), s, k);
   const cases: [string, (...xs: Tensor[]) => Tensor, Tensor[]][] = [
     ['add', add, [n([3, 4]), n([3, 4])]],
     ['add row', add, [n([3, 4]), n([4])]],

@@ -14,23 +14,10 @@ import {
   softmaxCrossEntropy, crossEntropyWithIds, mseLoss,
   grad, flatten, flatLoss, useReference, useWasm, setBackend, referenceBackend, type Backend, type Window,
 } from '../src/engine/index.js';
-import { fdDirectional, fdGrad, norm, relErr } from './support/fd.js';
+import { fdDirectional, fdGrad, input, norm, relErr, type InputKind } from './support/fd.js';
 
 // ---------------------------------------------------------------------------------------
 // Helpers (finite differences and norms: ./support/fd.ts).
-
-type Kind = 'n' | 'p' | 'r' | 'c';
-/** n = normal, p = positive in [0.5, 2], r = normal kept ≥ 0.2 from 0, c = kept ≥ 0.2 from ±1. */
-function input(r: Rng, shape: number[], kind: Kind = 'n'): Tensor {
-  const t = randn(r, shape);
-  const d = t.data;
-  for (let i = 0; i < d.length; i++) {
-    if (kind === 'p') d[i] = 0.5 + 1.5 * r.uniform();
-    if (kind === 'r') d[i] = Math.sign(d[i] || 1) * (0.2 + Math.abs(d[i]));
-    if (kind === 'c') d[i] = Math.sign(d[i] || 1) * (Math.abs(d[i]) < 1 ? 0.8 * Math.abs(d[i]) : 1.2 + Math.abs(d[i]));
-  }
-  return t;
-}
 
 /**
  * Gradient and HVP of L = ⟨W, y⟩ + ½‖y‖² (y = op(inputs)) vs finite differences: the quadratic
@@ -337,7 +324,7 @@ function ones3(): Tensor {
 describe('gradients and HVPs vs finite differences (f64, rank 3–4, broadcasting)', () => {
   const r = rng(77);
   let counter = 0;
-  const n = (s: number[], k: Kind = 'n') => input(r.split(counter++), s, k);
+  const n = (s: number[], k: InputKind = 'n') => input(r.split(counter++), s, k);
   const win: Window = { kh: 2, kw: 3, sh: 2, sw: 1, ph: 1, pw: 1 };
   const cond = tensor([1, 0, 1, 1, 0, 0, 1, 0].map((v) => v), [2, 1, 4], 'i32');
   const cases: [string, (...xs: Tensor[]) => Tensor, Tensor[]][] = [

@@ -1,5 +1,7 @@
 /** Independent routes shared by the engine tests: norms, relative errors, central finite differences. */
 import { expect } from 'vitest';
+import type { Rng } from '../../src/engine/rng.js';
+import { randn, type Tensor } from '../../src/engine/tensor.js';
 
 export function norm(a: ArrayLike<number>): number {
   let s = 0;
@@ -37,4 +39,20 @@ export function fdDirectional(F: (theta: Float64Array) => Float64Array, theta: F
   const fp = F(theta.map((x, i) => x + step * v[i]));
   const fm = F(theta.map((x, i) => x - step * v[i]));
   return fp.map((x, i) => (x - fm[i]) / (2 * step));
+}
+
+export type InputKind = 'n' | 'p' | 'r' | 'c';
+/**
+ * A random f64 test input: n = normal, p = positive in [0.5, 2], r = normal kept ≥ 0.2 from 0 (for
+ * kinks at 0), c = kept ≥ 0.2 from ±1 (for clip's kinks).
+ */
+export function input(r: Rng, shape: number[], kind: InputKind = 'n'): Tensor {
+  const t = randn(r, shape);
+  const d = t.data;
+  for (let i = 0; i < d.length; i++) {
+    if (kind === 'p') d[i] = 0.5 + 1.5 * r.uniform();
+    if (kind === 'r') d[i] = Math.sign(d[i] || 1) * (0.2 + Math.abs(d[i]));
+    if (kind === 'c') d[i] = Math.sign(d[i] || 1) * (Math.abs(d[i]) < 1 ? 0.8 * Math.abs(d[i]) : 1.2 + Math.abs(d[i]));
+  }
+  return t;
 }
