@@ -655,4 +655,6 @@
 
   (func (export "relu_f64") (param $x i32) (param $out i32) (param $n i32)
     (call $reluMask_f64 (local.get $x) (local.get $x) (local.get $out) (local.get $n)))
+  ;; Kernel families in their own files (kernels-*.wat) are spliced in here by scripts/build-wasm.mjs.
+  ;; @fragments
 )

@@ -14,7 +14,8 @@ import { lapackKernels, type LapackRoutines } from '../linalg/native-lapack.js';
  * per call whatever the array size), so `matmul` works directly on the caller's arrays.
  *
  * Row-major gemm: cblas_?gemm with CblasRowMajor does the operand swap (Cᵀ = op(B)ᵀ·op(A)ᵀ)
- * itself. Elementwise kernels are delegated to the wasm backend (or the reference one).
+ * itself. Elementwise kernels (the core ones and the optional families) are delegated to the
+ * wasm backend (or the reference one).
  *
  * Threads: OpenBLAS reads OPENBLAS_NUM_THREADS (and OPENBLAS_CORETYPE) when it loads; nothing
  * here overrides them. `setNativeThreads(n)` calls openblas_set_num_threads.
@@ -213,6 +214,8 @@ export async function createNativeBackend(options: NativeOptions = {}): Promise<
   const lapack = routines && lapackKernels(routines);
 
   const backend: Backend = {
+    // Every optional kernel family of the elementwise backend (math, rows) carries over.
+    ...base,
     name: 'native',
     matmul(a, b, out, m, k, n, transA = false, transB = false) {
       if (!isSize(m) || !isSize(k) || !isSize(n)) checkDims('native matmul', { m, k, n });

@@ -1,5 +1,7 @@
 import type { FloatArray } from '../dtype.js';
 import type { Backend } from './types.js';
+import { referenceMath } from './math-kernels.js';
+import { referenceRows } from './row-kernels.js';
 
 /**
  * Portable, exact TypeScript kernels: the ground truth every other backend is tested against.
@@ -36,6 +38,8 @@ function matmul(
 }
 
 export const referenceBackend: Backend = {
+  ...referenceMath,
+  ...referenceRows,
   name: 'reference',
   matmul,
   axpby(alpha, x, beta, y, out) {

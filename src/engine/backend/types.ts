@@ -1,13 +1,19 @@
 import type { FloatArray } from '../dtype.js';
 import type { LapackKernels } from '../linalg/native-lapack.js';
+import type { MathKernels } from './math-kernels.js';
+import type { RowKernels } from './row-kernels.js';
 
 /**
  * The backend seam: the few hot kernels that dominate training cost. Everything else in the
  * engine is portable TypeScript. Each backend must agree with `reference` to rounding.
  *
  * Layout: row-major, dense. Inputs and output have the same element type.
+ *
+ * Kernel families beyond the core five are optional members, declared in their own files
+ * (`math-kernels.ts`: activations and derivatives; `row-kernels.ts`: bias, row reductions,
+ * softmax, fused losses). Callers check for a member and keep a portable route.
  */
-export interface Backend {
+export interface Backend extends Partial<MathKernels>, Partial<RowKernels> {
   readonly name: string;
   /**
    * out[m×n] = op(A) · op(B), where op(A) is m×k and op(B) is k×n.

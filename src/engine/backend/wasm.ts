@@ -2,6 +2,9 @@ import type { FloatArray } from '../dtype.js';
 import type { Backend } from './types.js';
 import { referenceBackend } from './reference.js';
 import { wasmBase64 } from './wasm-bytes.generated.js';
+import type { WasmContext } from './wasm-context.js';
+import { wasmMathKernels } from './wasm-math.js';
+import { wasmRowKernels } from './wasm-rows.js';
 
 /**
  * The WebAssembly SIMD128 backend: hand-written kernels in `kernels.wat`, assembled by
@@ -247,7 +250,31 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
     out.set(view(out).subarray(offX / bytes, offX / bytes + len));
   }
 
+  /** WasmContext.run: stage every input and output region, run, copy the outputs back. */
+  function run(
+    outs: readonly FloatArray[], ins: readonly FloatArray[],
+    kernel: (outPtrs: number[], inPtrs: number[], scratchPtr: number) => void,
+    scratchBytes = 0,
+  ): boolean {
+    const bytes = outs[0] instanceof Float32Array ? 4 : 8;
+    let at = HEAP;
+    const place = (len: number): number => { const p = at; at = align64(at + len * bytes); return p; };
+    const inPtrs = ins.map((x) => place(x.length));
+    const outPtrs = outs.map((o) => place(o.length));
+    const scratch = at;
+    if (!reserve(scratch + scratchBytes)) return false;
+    const v = view(outs[0]);
+    ins.forEach((x, i) => v.set(x, inPtrs[i] / bytes));
+    kernel(outPtrs, inPtrs, scratch);
+    outs.forEach((o, i) => o.set(v.subarray(outPtrs[i] / bytes, outPtrs[i] / bytes + o.length)));
+    return true;
+  }
+
+  const ctx: WasmContext = { exports: ex as unknown as Record<string, unknown>, minElementwise, run };
+
   return {
+    ...wasmMathKernels(ctx),
+    ...wasmRowKernels(ctx),
     name: 'wasm',
     matmul,
     axpby(alpha, x, beta, y, out) {
