@@ -60,6 +60,20 @@ describe('lmech CLI', () => {
     expect(existsSync(join(dir, 'verify.json'))).toBe(true);
   });
 
+  it('verify on 2 workers gives the same records, in plan order, as on 1 (cells do not depend on where they run)', () => {
+    const strip = (o: { experiments: { seconds: number }[] }) => o.experiments.map(({ seconds: _s, ...rest }) => rest);
+    const one = lmech('verify', '--only', 'dln,quadratic-stability', '--json', '--workers', '1');
+    const two = lmech('verify', '--only', 'dln,quadratic-stability', '--json', '--workers', '2');
+    expect(one.status, one.stderr).toBe(0);
+    expect(two.status, two.stderr).toBe(0);
+    const a = JSON.parse(one.stdout), b = JSON.parse(two.stdout);
+    expect(a.experiments).toHaveLength(7);
+    expect(strip(b)).toEqual(strip(a));
+    const bad = lmech('verify', '--workers', '0');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--workers: must be an integer from 1 to 256 \(got "0"\)/);
+  });
+
   it('list shows every option with its default', () => {
     const r = lmech('list');
     expect(r.status).toBe(0);

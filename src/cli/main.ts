@@ -11,13 +11,13 @@ import { join } from 'node:path';
 import { selectBackend } from './backend.js';
 import { experiments, getExperiment } from '../experiments/registry.js';
 import { ConfigError, configFromArgs, describeOptions } from '../experiments/config.js';
-import { runExperiment, type RunOptions } from '../experiments/runner.js';
-import { FileSink } from '../reports/recorder.js';
-import { writeArtifacts, writeReport } from '../reports/write.js';
 import type { Experiment } from '../experiments/types.js';
 import type { ExperimentRecord, Verdict } from '../experiments/types.js';
 import { checksTable, table } from '../reports/table.js';
 import { commands } from './commands/index.js';
+import { runCells, defaultWorkers } from '../lab/pool.js';
+import { runCellHere } from '../lab/cell.js';
+import type { CellTask } from '../lab/cell.js';
 
 interface Common { json?: boolean; out?: string; backend?: string; quiet?: boolean }
 
@@ -74,7 +74,7 @@ async function cmdRun(name: string, rest: string[]): Promise<number> {
   const raw = configFromArgs(exp.schema, configArgs, exp.name);
   const ac = interruptible();
   const bar = progressBar(!common.json && !common.quiet);
-  const { record, saved } = await runTo(exp, raw, common.out, { signal: ac.signal, progress: (f, l) => bar.update(f, l ?? exp.name) });
+  const { record, saved } = await runCellHere(exp, { experiment: exp.name, config: raw, ...(common.out ? { dir: common.out } : {}) }, { signal: ac.signal, progress: (f, l) => bar.update(f, l ?? exp.name) });
   bar.stop();
   if (common.json) process.stdout.write(JSON.stringify(jsonRecord(record)) + '\n');
   else {
@@ -87,18 +87,16 @@ async function cmdRun(name: string, rest: string[]): Promise<number> {
   return record.verdict === 'falsified' ? 1 : 0;
 }
 
-/** Run with observables streamed to `dir` (when given), then write report.json and report.html there. */
-async function runTo(exp: Experiment, raw: Record<string, unknown>, dir: string | undefined, opts: RunOptions) {
-  const out = await runExperiment(exp, raw, { ...opts, sink: dir ? new FileSink(dir) : undefined });
-  if (!dir) return { ...out, saved: [] };
-  writeReport(dir, exp, out.record, out.series);
-  const saved = exp.artifacts && out.record.status === 'ok' ? writeArtifacts(dir, exp.artifacts(out.record.config, out.result)) : [];
-  return { ...out, saved };
-}
-
 interface VerifyRow { record: ExperimentRecord; expected: Verdict; ok: boolean }
 
-async function cmdVerify(opts: Common & { only?: string }): Promise<number> {
+/** --workers: an integer in [1, 256]. */
+function parseWorkers(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new ConfigError(`--workers: must be an integer from 1 to 256 (got ${JSON.stringify(v)})`);
+  return n;
+}
+
+async function cmdVerify(opts: Common & { only?: string; workers?: string }): Promise<number> {
   await selectBackend(opts.backend);
   const only = opts.only ? opts.only.split(',') : undefined;
   const plan = experiments
@@ -108,21 +106,27 @@ async function cmdVerify(opts: Common & { only?: string }): Promise<number> {
       ...(e.variants ?? []).map((v) => ({ exp: e, label: v.label, config: v.config, expect: v.expect })),
     ]);
   if (!plan.length) throw new ConfigError(`--only: no experiment named ${opts.only}; known: ${experiments.map((e) => e.name).join(', ')}`);
+  const workers = opts.workers === undefined ? defaultWorkers() : parseWorkers(opts.workers);
   const ac = interruptible();
-  const rows: VerifyRow[] = [];
   const bar = progressBar(!opts.json && !opts.quiet);
   if (opts.out) mkdirSync(opts.out, { recursive: true });
-  for (const [i, item] of plan.entries()) {
-    if (ac.signal.aborted) break;
-    const dir = opts.out ? join(opts.out, `${item.exp.name}-${i}`) : undefined;
-    const { record } = await runTo(item.exp, item.config as Record<string, unknown>, dir, {
-      label: item.label, signal: ac.signal,
-      progress: (f) => bar.update((i + f) / plan.length, `${item.exp.name} [${item.label}]`),
-    });
-    rows.push({ record, expected: item.expect, ok: record.verdict === item.expect });
-    // Written after every experiment, so an interrupted sweep keeps what it finished.
-    if (opts.out) writeFileSync(join(opts.out, 'verify.json'), JSON.stringify(rows.map((r) => ({ ...jsonRecord(r.record), expected: r.expected, ok: r.ok })), null, 2) + '\n');
-  }
+  const tasks: CellTask[] = plan.map((item, i) => ({
+    experiment: item.exp.name, config: item.config as Record<string, unknown>, label: item.label,
+    ...(opts.out ? { dir: join(opts.out, `${item.exp.name}-${i}`) } : {}),
+  }));
+  const done: (VerifyRow | null)[] = plan.map(() => null);
+  let finished = 0;
+  bar.update(0, `verify: 0/${plan.length} (${workers} worker${workers > 1 ? 's' : ''})`);
+  await runCells(tasks, {
+    workers, backend: opts.backend, signal: ac.signal,
+    onDone: (i, { record }) => {
+      done[i] = { record, expected: plan[i].expect, ok: record.verdict === plan[i].expect };
+      bar.update(++finished / plan.length, `verify: ${finished}/${plan.length} (${workers} worker${workers > 1 ? 's' : ''})`);
+      // Written after every experiment, so an interrupted verify keeps what it finished.
+      if (opts.out) writeFileSync(join(opts.out, 'verify.json'), JSON.stringify(done.filter((r) => r !== null).map((r) => ({ ...jsonRecord(r.record), expected: r.expected, ok: r.ok })), null, 2) + '\n');
+    },
+  });
+  const rows = done.filter((r): r is VerifyRow => r !== null);
   bar.stop();
   const allOk = rows.length === plan.length && rows.every((r) => r.ok);
   if (opts.json) {
@@ -156,7 +160,7 @@ export async function main(argv: string[]): Promise<void> {
   program.name('lmech').description('learning-mechanics: theory of deep learning vs measurement, with verdicts').showHelpAfterError();
   program.command('verify').description('run every registered experiment in a quick configuration and print the verdict table')
     .option('--json', 'print one JSON object').option('--out <dir>', 'write reports for every experiment here')
-    .option('--only <names>', 'comma-separated experiment names').option('--backend <name>', 'native | wasm | reference (default: native if OpenBLAS loads, else wasm)').option('--quiet', 'no progress bar')
+    .option('--only <names>', 'comma-separated experiment names').option('--workers <n>', 'worker threads running experiments in parallel (default: all cores)').option('--backend <name>', 'native | wasm | reference (default: native if OpenBLAS loads, else wasm)').option('--quiet', 'no progress bar')
     .action(async (o) => { process.exitCode = await cmdVerify(o); });
   program.command('run <experiment>').description('run one experiment; any config field is a flag (see `lmech list`)')
     .allowUnknownOption().allowExcessArguments().helpOption(false)
