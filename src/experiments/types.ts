@@ -106,6 +106,11 @@ export interface Experiment<C = any, R = any, P = any> {
   run(config: C, ctx: RunContext, prediction: P): Promise<R> | R;
   compare(config: C, result: R, prediction: P): { checks: Check[]; regime: RegimeCondition[]; status: RunStatus; note?: string };
   plots?(config: C): PlotSpec[];
+  /**
+   * Scalar metrics of one run (e.g. final loss, fitted exponent), for sweeps over configs:
+   * heatmaps, curves over an axis, argmins. Default: the numeric checks' measured values.
+   */
+  summary?(config: C, result: R): Record<string, number>;
   /** Trained models worth saving beside the report (checkpoints for `lmech hessian`). */
   artifacts?(config: C, result: R): ModelArtifact[];
 }

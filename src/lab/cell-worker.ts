@@ -5,9 +5,9 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { selectBackend } from '../cli/backend.js';
-import { runCell, type CellTask, type CellOutcome } from './cell.js';
+import { runCell, type CellTask, type CellOutcome, type CellRunOptions } from './cell.js';
 
-export interface WorkerTask extends CellTask {
+export interface WorkerTask extends CellTask, CellRunOptions {
   backend?: string;
   /** Receives 'abort' when the coordinator is interrupted. */
   port?: MessagePort;
@@ -25,8 +25,8 @@ export default async function work(task: WorkerTask): Promise<CellOutcome> {
   const ac = new AbortController();
   task.port?.on('message', (m) => { if (m === 'abort') ac.abort(); });
   try {
-    const { port: _port, backend: _backend, ...cell } = task;
-    return await runCell(cell, { signal: ac.signal });
+    const { port: _port, backend: _backend, withSeries, ...cell } = task;
+    return await runCell(cell, { signal: ac.signal, withSeries });
   } finally {
     task.port?.close();
   }

@@ -7,6 +7,7 @@
 import { getExperiment } from '../experiments/registry.js';
 import { runExperiment, type RunOptions } from '../experiments/runner.js';
 import type { Experiment, ExperimentRecord } from '../experiments/types.js';
+import type { Row } from '../experiments/runner.js';
 import { FileSink } from '../reports/recorder.js';
 import { writeArtifacts, writeReport } from '../reports/write.js';
 
@@ -22,6 +23,24 @@ export interface CellOutcome {
   record: ExperimentRecord;
   /** Checkpoints written for `lmech hessian` (model and data paths). */
   saved: { model: string; data: string }[];
+  /** Scalar metrics of the cell (Experiment.summary, else its numeric checks' measurements). */
+  summary: Record<string, number>;
+  /** Observable rows by series, when asked for (`withSeries`). */
+  series?: [string, Row[]][];
+  /** Wall time of the cell in seconds. */
+  seconds: number;
+}
+
+export interface CellRunOptions {
+  /** Return the cell's observable rows with its outcome (for the run store). */
+  withSeries?: boolean;
+}
+
+/** Default summary: each check whose measurement is one finite number, by check name. */
+export function defaultSummary(record: ExperimentRecord): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const c of record.checks) if (typeof c.measured === 'number' && Number.isFinite(c.measured)) out[c.name] = c.measured;
+  return out;
 }
 
 /** Run one cell in this thread; `result` is the experiment's raw result (not serializable in general). */
@@ -35,7 +54,13 @@ export async function runCellHere(exp: Experiment, task: CellTask, opts: Omit<Ru
 }
 
 /** The serializable part of a cell's outcome (what crosses a thread boundary). */
-export async function runCell(task: CellTask, opts: Omit<RunOptions, 'label' | 'sink'> = {}): Promise<CellOutcome> {
-  const { record, saved } = await runCellHere(getExperiment(task.experiment), task, opts);
-  return { record, saved };
+export async function runCell(task: CellTask, opts: Omit<RunOptions, 'label' | 'sink'> & CellRunOptions = {}): Promise<CellOutcome> {
+  const exp = getExperiment(task.experiment);
+  const { withSeries, ...run } = opts;
+  const t0 = performance.now();
+  const { record, saved, series, result } = await runCellHere(exp, task, run);
+  const summary = record.status === 'ok' || record.status === 'diverged'
+    ? { ...defaultSummary(record), ...(exp.summary && record.status === 'ok' ? exp.summary(record.config, result) : {}) }
+    : {};
+  return { record, saved, summary, ...(withSeries ? { series: [...series] } : {}), seconds: (performance.now() - t0) / 1000 };
 }

@@ -12,7 +12,7 @@ import { availableParallelism } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import { runCell, type CellOutcome, type CellTask } from './cell.js';
+import { runCell, type CellOutcome, type CellRunOptions, type CellTask } from './cell.js';
 import type { WorkerTask } from './cell-worker.js';
 
 export interface PoolOptions {
@@ -21,19 +21,40 @@ export interface PoolOptions {
   /** Backend each worker selects (the --backend flag's values). */
   backend?: string;
   signal?: AbortSignal;
+  /** Cell options passed to every cell (e.g. return its observable rows). */
+  cell?: CellRunOptions;
+  onStart?: (index: number) => void;
   onDone?: (index: number, outcome: CellOutcome) => void;
+  /**
+   * A cell threw (or its worker died). Without this handler the error ends the whole run;
+   * with it, the cell's slot holds the Error and the other cells go on.
+   */
+  onError?: (index: number, error: Error) => void;
 }
 
 export const defaultWorkers = (): number => Math.max(1, availableParallelism());
 
-export async function runCells(tasks: readonly CellTask[], opts: PoolOptions = {}): Promise<(CellOutcome | null)[]> {
+const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
+
+export async function runCells(tasks: readonly CellTask[], opts: PoolOptions = {}): Promise<(CellOutcome | Error | null)[]> {
   const workers = Math.max(1, Math.min(opts.workers ?? defaultWorkers(), tasks.length));
-  const results: (CellOutcome | null)[] = tasks.map(() => null);
+  const results: (CellOutcome | Error | null)[] = tasks.map(() => null);
+  const settle = async (i: number, run: () => Promise<CellOutcome>) => {
+    opts.onStart?.(i);
+    try {
+      const out = await run();
+      results[i] = out;
+      opts.onDone?.(i, out);
+    } catch (e) {
+      if (!opts.onError) throw e;
+      results[i] = asError(e);
+      opts.onError(i, results[i] as Error);
+    }
+  };
   if (workers === 1) {
     for (const [i, task] of tasks.entries()) {
       if (opts.signal?.aborted) break;
-      results[i] = await runCell(task, { signal: opts.signal });
-      opts.onDone?.(i, results[i]!);
+      await settle(i, () => runCell(task, { ...opts.cell, signal: opts.signal }));
     }
     return results;
   }
@@ -54,9 +75,7 @@ export async function runCells(tasks: readonly CellTask[], opts: PoolOptions = {
       const ch = new MessageChannel();
       running.add(ch);
       try {
-        const out = await pool.run({ ...tasks[i], backend: opts.backend, port: ch.port2 }, { transferList: [ch.port2] });
-        results[i] = out;
-        opts.onDone?.(i, out);
+        await settle(i, () => pool.run({ ...tasks[i], ...opts.cell, backend: opts.backend, port: ch.port2 }, { transferList: [ch.port2] }));
       } finally {
         running.delete(ch);
         ch.port1.close();

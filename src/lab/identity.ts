@@ -1,0 +1,35 @@
+/**
+ * A cell's identity: SHA-256 of (experiment, resolved config, lab version). The seed is a config
+ * field, so it is part of the config. Identical cells — in one sweep or across sweeps sharing a
+ * store — hash equally and are never run twice; a new lab version starts afresh, since its
+ * numbers may differ.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { canonicalJson } from './sweep.js';
+
+let version: string | null = null;
+
+/** The lab's version (package.json), read once. */
+export function labVersion(): string {
+  if (version === null) {
+    // src/lab/ when run from source (tests), dist/src/lab/ when built.
+    for (const rel of ['../../package.json', '../../../package.json']) {
+      try {
+        const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
+        if (pkg.name === 'learning-mechanics' && pkg.version) { version = pkg.version; break; }
+      } catch { /* try the next */ }
+    }
+    if (version === null) throw new Error('labVersion: cannot find the learning-mechanics package.json');
+  }
+  return version;
+}
+
+export function cellHash(experiment: string, config: Record<string, unknown>, lab = labVersion()): string {
+  return createHash('sha256').update(`${experiment}\n${canonicalJson(config)}\n${lab}`).digest('hex');
+}
+
+/** A sweep's identity: the same command (experiment, fixed overrides, axes, seeds) gives the same id. */
+export function sweepId(spec: unknown, lab = labVersion()): string {
+  return createHash('sha256').update(`${canonicalJson(spec)}\n${lab}`).digest('hex').slice(0, 16);
+}
