@@ -69,6 +69,27 @@ describe('lmech sweep', () => {
     expect(again.ran).toBe(0);
   }, 600_000);
 
+  it('lmech runs lists, filters, shows and exports what the store holds', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lmech-runs-'));
+    const store = join(dir, 'lab.sqlite');
+    const sw = lmech('sweep', 'quadratic-stability', '--axis', 'dim=10,12', '--seeds', '2', '--steps', '300', '--lr-factors', '0.95', '--workers', '1', '--store', store, '--json');
+    expect(sw.status, sw.stderr).toBe(0);
+    const { sweep, cells } = JSON.parse(sw.stdout);
+    const list = JSON.parse(lmech('runs', '--store', store, '--json').stdout);
+    expect(list).toEqual([expect.objectContaining({ id: sweep, experiment: 'quadratic-stability', cells: 4, done: 4 })]);
+    const some = JSON.parse(lmech('runs', 'cells', '--store', store, '--where', 'dim=12', '--status', 'done', '--json').stdout);
+    expect(some.map((c: { config: { dim: number } }) => c.config.dim)).toEqual([12, 12]);
+    const one = lmech('runs', 'show', cells[0].hash.slice(0, 10), '--store', store);
+    expect(one.stdout).toMatch(/quadratic-stability: done, verdict confirmed, 1 attempt/);
+    const csv = lmech('runs', 'export', sweep.slice(0, 6), '--store', store).stdout.trim().split('\n');
+    expect(csv).toHaveLength(5);
+    expect(csv[0]).toMatch(/^index,dim,seed,status,verdict,seconds,hash,/);
+    expect(csv[1]).toMatch(/^0,10,0,done,confirmed,/);
+    const bad = lmech('runs', 'cells', '--store', store, '--status', 'nope');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--status: must be one of queued, running, done, failed, diverged/);
+  });
+
   it('bad input exits 2 with the flag named', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lmech-sweep-bad-'));
     const r = lmech('sweep', 'quadratic-stability', '--axis', 'width=1,2', '--store', join(dir, 's.sqlite'));

@@ -6,5 +6,6 @@ import type { Command } from 'commander';
 import { register as hessian } from './hessian.js';
 import { register as kernel } from './kernel.js';
 import { register as sweep } from './sweep.js';
+import { register as runs } from './runs.js';
 
-export const commands: ((program: Command) => void)[] = [hessian, kernel, sweep];
+export const commands: ((program: Command) => void)[] = [hessian, kernel, sweep, runs];
