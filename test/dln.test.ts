@@ -80,7 +80,7 @@ describe('dln experiment end to end', () => {
     const p = dlnExperiment.predict(c);
     const skewed = { ...p, tau: p.tau.map((t: number) => t * 0.7) };
     const ctx = { rng: new Rng(0), progress: () => {}, record: () => {}, signal: new AbortController().signal };
-    const r = await dlnExperiment.run(c, ctx, p);
+    const r = await dlnExperiment.run!(c, ctx, p);
     const cmp = dlnExperiment.compare(c, r, skewed);
     expect(cmp.checks.filter((x) => x.name.includes('half-learning')).every((x) => x.verdict === 'falsified')).toBe(true);
   });

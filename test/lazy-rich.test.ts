@@ -205,7 +205,7 @@ describe('lazy-rich experiment', () => {
     const config = lazyRichSchema.parse({ alphas: [0.1, 30, 100, 300], widths: [], replicates: 2, steps: 1500 }) as LazyRichConfig;
     const p = lazyRichExperiment.predict(config);
     const ctx = { rng: new Rng(0), progress: () => {}, record: () => {}, signal: new AbortController().signal };
-    const r = await lazyRichExperiment.run(config, ctx, p);
+    const r = await lazyRichExperiment.run!(config, ctx, p);
     const good = lazyRichExperiment.compare(config, r, p);
     const byName = (cs: typeof good.checks, s: string) => cs.find((c) => c.name.includes(s))!;
     expect(byName(good.checks, 'relative weight change').verdict).toBe('confirmed');

@@ -100,7 +100,7 @@ describe('spectral-bias experiment', () => {
     const c = spectralBiasExperiment.schema.parse(spectralBiasExperiment.quick);
     const p = spectralBiasExperiment.predict(c);
     const ctx = { rng: new Rng(0), progress: () => {}, record: () => {}, signal: new AbortController().signal };
-    const r = await spectralBiasExperiment.run(c, ctx, p);
+    const r = await spectralBiasExperiment.run!(c, ctx, p);
     const wrong = spectralBiasExperiment.compare(c, r, { ...p, gdRates: p.lambdas.map((l) => p.lr * l) });
     expect(wrong.checks.filter((ch) => ch.name.includes('decay rate')).every((ch) => ch.verdict === 'falsified')).toBe(true);
   });

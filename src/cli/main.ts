@@ -15,11 +15,12 @@ import type { Experiment } from '../experiments/types.js';
 import type { ExperimentRecord, Verdict } from '../experiments/types.js';
 import { checksTable, table } from '../reports/table.js';
 import { commands } from './commands/index.js';
-import { runCells, defaultWorkers } from '../lab/pool.js';
-import { runCellHere } from '../lab/cell.js';
-import type { CellTask } from '../lab/cell.js';
+import { defaultWorkers, poolCells, runTasks } from '../lab/pool.js';
+import { finishCellHere, runCellHere, type CellOutcome, type CellTask } from '../lab/cell.js';
+import type { WorkerJob, WorkerResult } from '../lab/cell-worker.js';
+import { prepareRun, type CellResult } from '../experiments/runner.js';
 
-interface Common { json?: boolean; out?: string; backend?: string; quiet?: boolean }
+interface Common { json?: boolean; out?: string; backend?: string; quiet?: boolean; workers?: string }
 
 /** Ctrl-C once: stop at the next step and write what was measured; twice: exit now. */
 function interruptible(): AbortController {
@@ -56,7 +57,7 @@ function jsonRecord(r: ExperimentRecord) {
 async function cmdRun(name: string, rest: string[]): Promise<number> {
   const exp = getExperiment(name);
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(`lmech run ${exp.name} [options] [--json] [--out DIR] [--backend native|wasm|reference]\n${exp.title}\n\n`);
+    process.stdout.write(`lmech run ${exp.name} [options] [--json] [--out DIR] [--backend native|wasm|reference]${exp.grid ? ' [--workers N]' : ''}\n${exp.title}\n\n`);
     describeExperiment(exp);
     return 0;
   }
@@ -66,15 +67,16 @@ async function cmdRun(name: string, rest: string[]): Promise<number> {
     const a = rest[i];
     if (a === '--json') common.json = true;
     else if (a === '--quiet') common.quiet = true;
-    else if (a === '--out' || a === '--backend') { if (i + 1 >= rest.length) throw new ConfigError(`${a} needs a value`); common[a.slice(2) as 'out' | 'backend'] = rest[++i]; }
-    else if (a.startsWith('--out=') || a.startsWith('--backend=')) { const [k, v] = a.slice(2).split('='); common[k as 'out' | 'backend'] = v; }
+    else if (a === '--out' || a === '--backend' || a === '--workers') { if (i + 1 >= rest.length) throw new ConfigError(`${a} needs a value`); common[a.slice(2) as 'out' | 'backend' | 'workers'] = rest[++i]; }
+    else if (a.startsWith('--out=') || a.startsWith('--backend=') || a.startsWith('--workers=')) { const [k, v] = a.slice(2).split('='); common[k as 'out' | 'backend' | 'workers'] = v; }
     else configArgs.push(a);
   }
   await selectBackend(common.backend);
   const raw = configFromArgs(exp.schema, configArgs, exp.name);
   const ac = interruptible();
   const bar = progressBar(!common.json && !common.quiet);
-  const { record, saved } = await runCellHere(exp, { experiment: exp.name, config: raw, ...(common.out ? { dir: common.out } : {}) }, { signal: ac.signal, progress: (f, l) => bar.update(f, l ?? exp.name) });
+  const cells = exp.grid ? poolCells({ workers: common.workers === undefined ? defaultWorkers() : parseWorkers(common.workers), backend: common.backend }) : undefined;
+  const { record, saved } = await runCellHere(exp, { experiment: exp.name, config: raw, ...(common.out ? { dir: common.out } : {}) }, { signal: ac.signal, cells, progress: (f, l) => bar.update(f, l ?? exp.name) });
   bar.stop();
   if (common.json) process.stdout.write(JSON.stringify(jsonRecord(record)) + '\n');
   else {
@@ -116,16 +118,48 @@ async function cmdVerify(opts: Common & { only?: string; workers?: string }): Pr
   }));
   const done: (VerifyRow | null)[] = plan.map(() => null);
   let finished = 0;
-  bar.update(0, `verify: 0/${plan.length} (${workers} worker${workers > 1 ? 's' : ''})`);
-  await runCells(tasks, {
+  const label = () => `verify: ${finished}/${plan.length} (${workers} worker${workers > 1 ? 's' : ''})`;
+  bar.update(0, label());
+  const land = (i: number, record: ExperimentRecord) => {
+    done[i] = { record, expected: plan[i].expect, ok: record.verdict === plan[i].expect };
+    bar.update(++finished / plan.length, label());
+    // Written after every experiment, so an interrupted verify keeps what it finished.
+    if (opts.out) writeFileSync(join(opts.out, 'verify.json'), JSON.stringify(done.filter((r) => r !== null).map((r) => ({ ...jsonRecord(r.record), expected: r.expected, ok: r.ok })), null, 2) + '\n');
+  };
+  // One pool for everything: whole runs, and the cells of grid experiments (which then finish
+  // here, in this thread, when their last cell lands), longest first.
+  const jobs: { job: WorkerJob; cost?: number }[] = [];
+  const owner: { item: number; cell?: number }[] = [];
+  const grids = new Map<number, { config: Record<string, unknown>; prediction: unknown; cells: (CellResult | null)[]; left: number; t0: number }>();
+  for (const [i, item] of plan.entries()) {
+    const grid = item.exp.grid;
+    if (!grid) {
+      jobs.push({ job: { kind: 'run', ...tasks[i] } });
+      owner.push({ item: i });
+      continue;
+    }
+    const { config, prediction, keys } = prepareRun(item.exp, tasks[i].config);
+    grids.set(i, { config, prediction, cells: keys.map(() => null), left: keys.length, t0: performance.now() });
+    keys.forEach((key, k) => {
+      jobs.push({ job: { kind: 'grid', experiment: item.exp.name, config, key }, cost: grid.cost?.(config, key) });
+      owner.push({ item: i, cell: k });
+    });
+    if (!keys.length) land(i, finishCellHere(item.exp, tasks[i], config, prediction, [], { seconds: 0 }).record);
+  }
+  await runTasks<WorkerResult>(jobs, {
     workers, backend: opts.backend, signal: ac.signal,
-    onDone: (i, { record }) => {
-      done[i] = { record, expected: plan[i].expect, ok: record.verdict === plan[i].expect };
-      bar.update(++finished / plan.length, `verify: ${finished}/${plan.length} (${workers} worker${workers > 1 ? 's' : ''})`);
-      // Written after every experiment, so an interrupted verify keeps what it finished.
-      if (opts.out) writeFileSync(join(opts.out, 'verify.json'), JSON.stringify(done.filter((r) => r !== null).map((r) => ({ ...jsonRecord(r.record), expected: r.expected, ok: r.ok })), null, 2) + '\n');
+    onDone: (j, out) => {
+      const { item, cell } = owner[j];
+      if (cell === undefined) return land(item, (out as CellOutcome).record);
+      const g = grids.get(item)!;
+      g.cells[cell] = out as CellResult;
+      if (--g.left === 0) land(item, finishCellHere(plan[item].exp, tasks[item], g.config, g.prediction, g.cells, { seconds: (performance.now() - g.t0) / 1000 }).record);
     },
   });
+  // Interrupted: grid runs with some cells done still report (as interrupted) what they measured.
+  for (const [i, g] of grids) {
+    if (done[i] === null && g.left < g.cells.length) land(i, finishCellHere(plan[i].exp, tasks[i], g.config, g.prediction, g.cells, { signal: ac.signal, seconds: (performance.now() - g.t0) / 1000 }).record);
+  }
   const rows = done.filter((r): r is VerifyRow => r !== null);
   bar.stop();
   const allOk = rows.length === plan.length && rows.every((r) => r.ok);

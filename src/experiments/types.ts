@@ -89,6 +89,24 @@ export interface ModelArtifact {
   data: { x: number[][]; y: number[][] };
 }
 
+/**
+ * A run that is a family of independent cells (one width, one seed, one learning rate…): the
+ * lab runs the cells wherever it likes — in this thread, on every core, on a cluster — and hands
+ * their results back in `cells` order. A cell is pure: its numbers depend only on (config, key)
+ * (derive random streams from `config.seed` and the key, never from the order cells run in), and
+ * its result and rows are plain data (structured-cloneable: numbers, strings, arrays, typed arrays).
+ */
+export interface Grid<C = any, P = any, K = any, CR = any, R = any> {
+  /** The cells of one run, as plain keys (e.g. {width, seed}). */
+  cells(config: C, prediction: P): K[];
+  /** One cell. `ctx.record` rows are merged into the run's series in `cells` order. */
+  cell(config: C, key: K, ctx: RunContext, prediction: P): CR | Promise<CR>;
+  /** The run's result from the cells' results, in `cells` order (null: not run, on interrupt). */
+  aggregate(config: C, results: (CR | null)[], ctx: RunContext, prediction: P): R;
+  /** Relative cost of a cell, so the pool starts the longest first (default 1). */
+  cost?(config: C, key: K): number;
+}
+
 export interface Experiment<C = any, R = any, P = any> {
   name: string;
   title: string;
@@ -103,7 +121,9 @@ export interface Experiment<C = any, R = any, P = any> {
   /** Further quick configurations verify runs, each with its own expectation. */
   variants?: { label: string; config: Partial<C>; expect: Verdict }[];
   predict(config: C): P;
-  run(config: C, ctx: RunContext, prediction: P): Promise<R> | R;
+  /** The run as one piece of work; experiments that are a family of cells give `grid` instead. */
+  run?(config: C, ctx: RunContext, prediction: P): Promise<R> | R;
+  grid?: Grid<C, P, any, any, R>;
   compare(config: C, result: R, prediction: P): { checks: Check[]; regime: RegimeCondition[]; status: RunStatus; note?: string };
   plots?(config: C): PlotSpec[];
   /**

@@ -73,33 +73,37 @@ function relFro(A: Mat, B: Mat): number {
   return Math.sqrt(num / den);
 }
 
-function run(c: WidthConvergenceConfig, ctx: RunContext, p: WidthConvergencePrediction): WidthConvergenceResult {
+/** One cell: the empirical NTK of one network (width n, init seed s). */
+interface WidthCell { width: number; seed: number }
+interface WidthCellResult { deviation: number; /** Θ_emp at the largest width (for the seed average), else null. */ kernel: Float64Array | null }
+
+function cells(c: WidthConvergenceConfig): WidthCell[] {
+  const widths = [...c.widths].sort((a, b) => a - b);
+  return widths.flatMap((width) => Array.from({ length: c.seeds }, (_, seed) => ({ width, seed })));
+}
+
+function cell(c: WidthConvergenceConfig, { width: n, seed: s }: WidthCell, ctx: RunContext, p: WidthConvergencePrediction): WidthCellResult {
   const X = inputsFor(c);
   const Xt = tensor(Float64Array.from(X.data), [X.rows, X.cols]);
-  const widths = [...c.widths].sort((a, b) => a - b);
+  const spec = specFor(c, n);
+  const params = initMlp(spec, new Rng(c.seed).split(`width${n}`).split(`seed${s}`));
+  const K = empiricalNtk((ps, x) => mlpForward(spec, ps, x), params, Xt);
+  const deviation = relFro(K, p.ntk);
+  ctx.record('deviation', { width: n, seed: s, deviation });
+  return { deviation, kernel: n === Math.max(...c.widths) ? K.data : null };
+}
+
+function aggregate(c: WidthConvergenceConfig, results: (WidthCellResult | null)[], ctx: RunContext, p: WidthConvergencePrediction): WidthConvergenceResult {
+  const keys = cells(c);
+  const widths = [...new Set(keys.map((k) => k.width))];
   const meanDeviation: number[] = [], seDeviation: number[] = [];
-  const work = widths.reduce((a, n) => a + n * n, 0) * c.seeds;
-  let done = 0;
-  let interrupted = false;
-  const nMax = widths[widths.length - 1];
-  const mean = mat(X.rows, X.rows);
-  let perSeedSpread = 0;
-  const lastKernels: Mat[] = [];
-  for (const n of widths) {
-    const devs: number[] = [];
-    for (let s = 0; s < c.seeds; s++) {
-      if (ctx.signal.aborted) { interrupted = true; break; }
-      const spec = specFor(c, n);
-      const params = initMlp(spec, new Rng(c.seed).split(`width${n}`).split(`seed${s}`));
-      const K = empiricalNtk((ps, x) => mlpForward(spec, ps, x), params, Xt);
-      const dev = relFro(K, p.ntk);
-      devs.push(dev);
-      ctx.record('deviation', { width: n, seed: s, deviation: dev });
-      if (n === nMax) { lastKernels.push(K); for (let i = 0; i < mean.data.length; i++) mean.data[i] += K.data[i] / c.seeds; }
-      done += n * n;
-      ctx.progress(done / work, `width ${n}`);
-    }
-    if (interrupted) break;
+  // A width counts only when all its seeds ran (an interrupt leaves later cells null).
+  const complete = widths.filter((n) => keys.every((k, i) => k.width !== n || results[i] !== null));
+  const interrupted = complete.length < widths.length;
+  const firstMissing = widths.findIndex((n) => !complete.includes(n));
+  const done = firstMissing === -1 ? widths : widths.slice(0, firstMissing);
+  for (const n of done) {
+    const devs = keys.flatMap((k, i) => (k.width === n ? [results[i]!.deviation] : []));
     // RMS over seeds: E[D²] ∝ 1/width at leading order (the NTK's variance at init).
     const ms = devs.reduce((a, b) => a + b * b, 0) / devs.length;
     const m = Math.sqrt(ms);
@@ -109,21 +113,24 @@ function run(c: WidthConvergenceConfig, ctx: RunContext, p: WidthConvergencePred
     seDeviation.push(se);
     ctx.record('mean', { width: n, method: 'measured', deviation: m, lo: m - se, hi: m + se });
   }
-  const done_ = meanDeviation.length;
-  const exponent = done_ >= 2 ? logLogFit(widths.slice(0, done_), meanDeviation).slope : NaN;
+  const exponent = done.length >= 2 ? logLogFit(done, meanDeviation).slope : NaN;
   // Theory line C/√n through the geometric mean of the measurements.
-  if (done_) {
-    const logC = widths.slice(0, done_).reduce((a, n, i) => a + Math.log(meanDeviation[i] * Math.sqrt(n)), 0) / done_;
+  if (done.length) {
+    const logC = done.reduce((a, n, i) => a + Math.log(meanDeviation[i] * Math.sqrt(n)), 0) / done.length;
     for (const n of widths) ctx.record('mean', { width: n, method: 'theory', deviation: Math.exp(logC) / Math.sqrt(n) });
   }
   let meanKernelDeviation = NaN, meanKernelSe = NaN;
-  if (lastKernels.length === c.seeds && !interrupted) {
+  const last = results.filter((r): r is WidthCellResult => r !== null && r.kernel !== null);
+  if (!interrupted && last.length === c.seeds) {
+    const size = p.ntk.rows;
+    const mean = mat(size, size);
+    for (const r of last) for (let i = 0; i < mean.data.length; i++) mean.data[i] += r.kernel![i] / c.seeds;
     meanKernelDeviation = relFro(mean, p.ntk);
     // Standard error of the mean kernel, in the same relative Frobenius norm.
-    for (const K of lastKernels) perSeedSpread += relFro(K, mean) ** 2;
-    meanKernelSe = Math.sqrt(perSeedSpread / Math.max(c.seeds - 1, 1) / c.seeds);
+    const spread = last.reduce((a, r) => a + relFro({ rows: size, cols: size, data: r.kernel! }, mean) ** 2, 0);
+    meanKernelSe = Math.sqrt(spread / Math.max(c.seeds - 1, 1) / c.seeds);
   }
-  return { widths: widths.slice(0, done_), meanDeviation, seDeviation, exponent, meanKernelDeviation, meanKernelSe, interrupted };
+  return { widths: done, meanDeviation, seDeviation, exponent, meanKernelDeviation, meanKernelSe, interrupted };
 }
 
 function regimeFor(c: WidthConvergenceConfig): RegimeCondition[] {
@@ -180,7 +187,8 @@ export const widthConvergenceExperiment: Experiment<WidthConvergenceConfig, Widt
     { label: 'narrow networks (depth/width not small)', config: { widths: [4, 8, 16, 32], seeds: 4 }, expect: 'out-of-regime' },
   ],
   predict,
-  run,
+  grid: { cells, cell, aggregate, cost: (_c, k: WidthCell) => k.width * k.width },
   compare,
   plots,
+  summary: (_c, r) => ({ exponent: r.exponent, meanKernelDeviation: r.meanKernelDeviation, deviationAtLargestWidth: r.meanDeviation[r.meanDeviation.length - 1] }),
 };

@@ -5,7 +5,7 @@
  * worker (pool.ts), so a cell's numbers never depend on where it ran.
  */
 import { getExperiment } from '../experiments/registry.js';
-import { runExperiment, type RunOptions } from '../experiments/runner.js';
+import { finishRun, runExperiment, type CellResult, type RunOptions, type RunOutput } from '../experiments/runner.js';
 import type { Experiment, ExperimentRecord } from '../experiments/types.js';
 import type { Row } from '../experiments/runner.js';
 import { FileSink } from '../reports/recorder.js';
@@ -43,14 +43,27 @@ export function defaultSummary(record: ExperimentRecord): Record<string, number>
   return out;
 }
 
-/** Run one cell in this thread; `result` is the experiment's raw result (not serializable in general). */
-export async function runCellHere(exp: Experiment, task: CellTask, opts: Omit<RunOptions, 'label' | 'sink'> = {}) {
-  const dir = task.dir;
-  const out = await runExperiment(exp, task.config, { ...opts, label: task.label, sink: dir ? new FileSink(dir) : undefined });
-  if (!dir) return { ...out, saved: [] as CellOutcome['saved'] };
+/** With a directory: report.json / report.html and any artifacts beside the streamed rows. */
+function writeOutputs(exp: Experiment, dir: string | undefined, out: RunOutput): RunOutput & { saved: CellOutcome['saved'] } {
+  if (!dir) return { ...out, saved: [] };
   writeReport(dir, exp, out.record, out.series);
   const saved = exp.artifacts && out.record.status === 'ok' ? writeArtifacts(dir, exp.artifacts(out.record.config, out.result)) : [];
   return { ...out, saved };
+}
+
+/** Run one cell in this thread; `result` is the experiment's raw result (not serializable in general). */
+export async function runCellHere(exp: Experiment, task: CellTask, opts: Omit<RunOptions, 'label' | 'sink'> = {}) {
+  const out = await runExperiment(exp, task.config, { ...opts, label: task.label, sink: task.dir ? new FileSink(task.dir) : undefined });
+  return writeOutputs(exp, task.dir, out);
+}
+
+/** A grid run whose cells ran on the pool: aggregate, compare, write its outputs (verify). */
+export function finishCellHere(
+  exp: Experiment, task: CellTask, config: Record<string, unknown>, prediction: unknown,
+  cells: (CellResult | null)[], opts: { signal?: AbortSignal; seconds: number },
+) {
+  const out = finishRun(exp, config, prediction, cells, { label: task.label, signal: opts.signal, sink: task.dir ? new FileSink(task.dir) : undefined, seconds: opts.seconds });
+  return writeOutputs(exp, task.dir, out);
 }
 
 /** The serializable part of a cell's outcome (what crosses a thread boundary). */

@@ -1,48 +1,68 @@
 /**
- * Run a list of cells on every core: a worker-thread pool (piscina), one engine instance per
- * worker. Results come back in task order whatever order they finish in; `onDone` sees each
- * as it lands (to write partial results, update a progress bar). With one worker the cells run
- * in this thread, one after another, exactly as before pools existed.
+ * Work on every core: a worker-thread pool (piscina), one engine instance per worker.
  *
- * Interrupt: when `signal` aborts, cells not yet started are not started (their slot is null)
- * and running cells get an abort message, stop at their next step and still return a record
- * (status 'interrupted').
+ *   runTasks   — any list of worker jobs (whole runs, grid cells, or both mixed, as verify
+ *                does), dispatched longest first by their cost, results in task order;
+ *   runCells   — whole experiment runs (a sweep's cells, verify's entries);
+ *   poolCells  — a `CellExecutor` for the runner: one grid run's cells on the pool.
+ * With one worker everything runs in this thread, one task after another.
+ *
+ * Interrupt: when `signal` aborts, tasks not yet started are not started (their slot is null)
+ * and running ones get an abort message, stop at their next step and still return.
  */
 import { availableParallelism } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { runCell, type CellOutcome, type CellRunOptions, type CellTask } from './cell.js';
-import type { WorkerTask } from './cell-worker.js';
+import type { WorkerJob, WorkerResult, WorkerTask } from './cell-worker.js';
+import { getExperiment } from '../experiments/registry.js';
+import { runGridCell, type CellExecutor, type CellResult } from '../experiments/runner.js';
+
+export interface TaskHooks<O> {
+  signal?: AbortSignal;
+  onStart?: (index: number) => void;
+  onDone?: (index: number, outcome: O) => void;
+  /**
+   * A task threw (or its worker died). Without this handler the error ends the whole run;
+   * with it, the task's slot holds the Error and the others go on.
+   */
+  onError?: (index: number, error: Error) => void;
+}
 
 export interface PoolOptions {
   /** Worker threads (default: the machine's available parallelism, at most one per task). */
   workers?: number;
   /** Backend each worker selects (the --backend flag's values). */
   backend?: string;
-  signal?: AbortSignal;
-  /** Cell options passed to every cell (e.g. return its observable rows). */
-  cell?: CellRunOptions;
-  onStart?: (index: number) => void;
-  onDone?: (index: number, outcome: CellOutcome) => void;
-  /**
-   * A cell threw (or its worker died). Without this handler the error ends the whole run;
-   * with it, the cell's slot holds the Error and the other cells go on.
-   */
-  onError?: (index: number, error: Error) => void;
 }
 
 export const defaultWorkers = (): number => Math.max(1, availableParallelism());
 
 const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
 
-export async function runCells(tasks: readonly CellTask[], opts: PoolOptions = {}): Promise<(CellOutcome | Error | null)[]> {
-  const workers = Math.max(1, Math.min(opts.workers ?? defaultWorkers(), tasks.length));
-  const results: (CellOutcome | Error | null)[] = tasks.map(() => null);
-  const settle = async (i: number, run: () => Promise<CellOutcome>) => {
+/** Run one job in this thread (the one-worker path; same functions the worker calls). */
+const predictions = new Map<string, unknown>();
+async function runHere(job: WorkerJob, signal?: AbortSignal): Promise<WorkerResult> {
+  if (job.kind === 'grid') {
+    const exp = getExperiment(job.experiment);
+    const key = `${job.experiment}\n${JSON.stringify(job.config)}`;
+    if (!predictions.has(key)) { predictions.clear(); predictions.set(key, exp.predict(job.config)); }
+    return runGridCell(exp, job.config, job.key, predictions.get(key), signal ?? new AbortController().signal);
+  }
+  const { kind: _k, withSeries, ...cell } = job;
+  return runCell(cell, { signal, withSeries });
+}
+
+export async function runTasks<O extends WorkerResult>(
+  jobs: readonly { job: WorkerJob; cost?: number }[], opts: PoolOptions & TaskHooks<O> = {},
+): Promise<(O | Error | null)[]> {
+  const workers = Math.max(1, Math.min(opts.workers ?? defaultWorkers(), jobs.length));
+  const results: (O | Error | null)[] = jobs.map(() => null);
+  const settle = async (i: number, run: () => Promise<WorkerResult>) => {
     opts.onStart?.(i);
     try {
-      const out = await run();
+      const out = (await run()) as O;
       results[i] = out;
       opts.onDone?.(i, out);
     } catch (e) {
@@ -51,31 +71,33 @@ export async function runCells(tasks: readonly CellTask[], opts: PoolOptions = {
       opts.onError(i, results[i] as Error);
     }
   };
+  // Longest first (stable: equal costs keep task order), so the last task to start is short.
+  const order = jobs.map((_, i) => i).sort((a, b) => (jobs[b].cost ?? 1) - (jobs[a].cost ?? 1) || a - b);
   if (workers === 1) {
-    for (const [i, task] of tasks.entries()) {
+    for (const i of order) {
       if (opts.signal?.aborted) break;
-      await settle(i, () => runCell(task, { ...opts.cell, signal: opts.signal }));
+      await settle(i, () => runHere(jobs[i].job, opts.signal));
     }
     return results;
   }
-  const pool = new Piscina<WorkerTask, CellOutcome>({
+  const pool = new Piscina<WorkerTask, WorkerResult>({
     filename: fileURLToPath(new URL('./cell-worker.js', import.meta.url)),
     minThreads: workers, maxThreads: workers,
-    // One cell at a time per worker: cells are long and CPU-bound.
+    // One task at a time per worker: the work is long and CPU-bound.
     concurrentTasksPerWorker: 1,
   });
   const running = new Set<MessageChannel>();
   const onAbort = () => { for (const ch of running) ch.port1.postMessage('abort'); };
   opts.signal?.addEventListener('abort', onAbort);
-  // At most `workers` cells in flight, dispatched in task order, so an abort stops dispatch.
+  // At most `workers` tasks in flight, so an abort stops dispatch.
   let next = 0;
   const runner = async () => {
-    while (next < tasks.length && !opts.signal?.aborted) {
-      const i = next++;
+    while (next < order.length && !opts.signal?.aborted) {
+      const i = order[next++];
       const ch = new MessageChannel();
       running.add(ch);
       try {
-        await settle(i, () => pool.run({ ...tasks[i], ...opts.cell, backend: opts.backend, port: ch.port2 }, { transferList: [ch.port2] }));
+        await settle(i, () => pool.run({ ...jobs[i].job, backend: opts.backend, port: ch.port2 } as WorkerTask, { transferList: [ch.port2] }));
       } finally {
         running.delete(ch);
         ch.port1.close();
@@ -89,4 +111,25 @@ export async function runCells(tasks: readonly CellTask[], opts: PoolOptions = {
     await pool.destroy();
   }
   return results;
+}
+
+/** Whole experiment runs (sweep cells, verify entries) on the pool. */
+export function runCells(
+  tasks: readonly CellTask[],
+  opts: PoolOptions & TaskHooks<CellOutcome> & { cell?: CellRunOptions } = {},
+): Promise<(CellOutcome | Error | null)[]> {
+  return runTasks<CellOutcome>(tasks.map((t) => ({ job: { kind: 'run', ...t, ...opts.cell } })), opts);
+}
+
+/** A grid run's cells on the pool: the runner's `cells` option for `lmech run`. */
+export function poolCells(opts: PoolOptions = {}): CellExecutor {
+  return async (exp, config, keys, { signal, progress }) => {
+    let done = 0;
+    const grid = exp.grid!;
+    const out = await runTasks<CellResult>(
+      keys.map((key) => ({ job: { kind: 'grid', experiment: exp.name, config, key }, cost: grid.cost?.(config, key) })),
+      { ...opts, signal, onDone: () => progress(++done / keys.length) },
+    );
+    return out.map((r) => (r instanceof Error ? null : r));
+  };
 }
