@@ -1,8 +1,9 @@
 /**
  * End to end: build the page with Vite, serve it on 127.0.0.1, drive it in Debian's headless
  * Chromium through playwright-core (no browser download), and check that the DLN experiment runs
- * live on the wasm backend to a `confirmed` verdict with its plots, checks, and URL state, and that
- * edge-of-stability trains on the embedded MNIST digits rather than the synthetic stand-in.
+ * live on the wasm backend to a `confirmed` verdict with its plots, checks, and URL state (on the
+ * relaxed-SIMD kernels, which Chromium has, in a cross-origin-isolated page, as the header says),
+ * and that edge-of-stability trains on the embedded MNIST digits rather than the synthetic stand-in.
  *
  * Without /usr/bin/chromium the suite is skipped locally and fails on CI.
  */
@@ -97,6 +98,10 @@ describe.skipIf(!hasChromium && !onCi)('web page in headless Chromium', () => {
     const error = await page.locator('#error').textContent();
     expect(await page.locator('#verdict').textContent(), `page error box: ${error}`).toBe('confirmed');
     expect(await page.locator('#backend').textContent()).toBe('wasm');
+    // The worker picked the fastest kernel build the browser validates, and the header names it.
+    expect(await page.locator('#kernel').getAttribute('data-variant')).toBe('relaxed-simd');
+    expect(await page.locator('#kernel').textContent()).toMatch(/^wasm relaxed-SIMD \((FMA|mul\+add)\)$/);
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
 
     // The controls were restored from the URL.
     expect(await page.locator('input[name="depth-value"]').inputValue()).toBe('2');

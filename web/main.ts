@@ -296,6 +296,9 @@ function onWorker(m: FromWorker) {
     const b = $('#backend');
     b.textContent = m.backend;
     b.dataset.backend = m.backend;
+    const k = $('#kernel');
+    k.textContent = m.kernel;
+    k.dataset.variant = m.variant ?? '';
     return;
   }
   if (!running || m.id !== running.id) {

@@ -5,7 +5,7 @@
  * The page imports the lab's browser-safe modules straight from ../src. Cross-origin isolation
  * headers let the page share a stop flag with the worker (SharedArrayBuffer), so Stop can
  * interrupt a synchronous training loop; without them the page falls back to terminating
- * the worker.
+ * the worker. The same isolation is what wasm threads (a shared WebAssembly.Memory) will need.
  */
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';

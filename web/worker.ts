@@ -5,7 +5,7 @@
  * Protocol (`ToWorker` / `FromWorker` below):
  *   page → worker  { type: 'run', id, experiment, config, stopFlag? }   start a run
  *                  { type: 'stop', id }                                   abort it
- *   worker → page  { type: 'ready', backend }                            once, after useWasm()
+ *   worker → page  { type: 'ready', backend, kernel, variant? }          once, after useWasm()
  *                  { type: 'rows', id, rows, progress, label }            every ~100 ms
  *                  { type: 'done', id, record }                           verdict and checks
  *                  { type: 'error', id, name, message }                   ConfigError, RangeError, …
@@ -15,6 +15,7 @@
  * polls every time a row or a progress report arrives, and aborts at once.
  */
 import { useWasm } from '../src/engine/backend/index.js';
+import { relaxedMaddFuses } from '../src/engine/backend/wasm.js';
 import { getExperiment } from '../src/experiments/registry.js';
 import { runExperiment, type Row } from '../src/experiments/runner.js';
 
@@ -23,7 +24,7 @@ export type ToWorker =
   | { type: 'stop'; id: number };
 
 export type FromWorker =
-  | { type: 'ready'; backend: string }
+  | { type: 'ready'; backend: string; kernel: string; variant?: string }
   | { type: 'rows'; id: number; rows: Record<string, Row[]>; progress: number; label?: string }
   | { type: 'done'; id: number; record: unknown; seconds: number }
   | { type: 'error'; id: number; name: string; message: string; stack?: string };
@@ -31,8 +32,15 @@ export type FromWorker =
 const FLUSH_MS = 100;
 const post = (m: FromWorker) => (self as unknown as Worker).postMessage(m);
 
+/** The matmul kernel in words: which wasm build runs, and whether its multiply-add is fused. */
+async function kernelLabel(variant: string | undefined): Promise<string> {
+  if (variant === 'relaxed-simd') return `wasm relaxed-SIMD (${(await relaxedMaddFuses()) ? 'FMA' : 'mul+add'})`;
+  if (variant === 'simd128') return 'wasm SIMD128';
+  return variant ?? 'unknown';
+}
+
 const backendReady = useWasm().then(
-  (b) => { post({ type: 'ready', backend: b.name }); return b; },
+  async (b) => { post({ type: 'ready', backend: b.name, kernel: await kernelLabel(b.variant), variant: b.variant }); return b; },
   (e: unknown) => { post({ type: 'error', id: -1, name: 'BackendError', message: `WebAssembly backend unavailable: ${String(e)}` }); throw e; },
 );
 

@@ -17,7 +17,17 @@
  * `trainFlat` is the core over lists of flat arrays and a gradient oracle (full-batch GD on an
  * `Objective` is trainFlat with one array and plain SGD); `train` is the same loop over Tensor
  * parameters and a differentiable loss.
+ *
+ * Memory: each step — the evaluation (L_t, g_t) and the update that consumes g_t — runs in one
+ * arena scope (engine/arena.ts), so the step's tensors live in backend memory (wasm: in place
+ * for the kernels) and are released wholesale when it ends; from the second step on a
+ * fixed-shape loop allocates no typed-array storage. Hence the contract: the loss / evaluate
+ * function must not keep any tensor or array it makes beyond its return (cache constants
+ * outside the loop, or pass `arena: false`). θ, the optimizer state and everything handed to
+ * onObserve / progress live on the JS heap, and those callbacks run outside the arena
+ * (`outsideArena`), so what they compute may be kept.
  */
+import { outsideArena, withArena } from '../engine/arena.js';
 import { valueAndGrad } from '../engine/autodiff.js';
 import type { FloatArray } from '../engine/dtype.js';
 import type { Rng } from '../engine/rng.js';
@@ -43,12 +53,20 @@ interface CommonOptions {
   progress?: (fraction: number) => void;
   /** Loss growth factor counted as divergence (default 1e8, as isDiverged). */
   divergenceFactor?: number;
+  /**
+   * Run each step in an arena scope (default true; see the file comment). false: plain heap
+   * allocation, for a loss that keeps tensors between calls. The numbers are the same.
+   */
+  arena?: boolean;
 }
 
 export interface FlatLoopOptions extends CommonOptions {
   /** Initial parameters (copied, never mutated). */
   params: readonly FloatArray[];
-  /** Loss and gradient at θ (the live arrays: read, don't keep) on `batch` (null: full batch). */
+  /**
+   * Loss and gradient at θ (the live arrays: read, don't keep) on `batch` (null: full batch).
+   * Runs inside the step's arena scope: keep nothing it allocates beyond the call.
+   */
   evaluate(params: FloatArray[], batch: Int32Array | null): { value: number; grads: readonly FloatArray[] };
   /** Batch stream; omitted or full-batch → evaluate gets null. */
   sampler?: BatchSampler;
@@ -96,25 +114,36 @@ export function trainFlat(opts: FlatLoopOptions): FlatLoopResult {
     ...(extra.divergedAt !== undefined ? { divergedAt: extra.divergedAt } : {}),
   });
 
-  let state = optimizer.init(params);
-  let { value: loss, grads } = opts.evaluate(params, nextBatch());
-  const initial = loss;
-  losses[0] = loss;
-  if (onObserve?.(0, params, loss) === 'stop') return done('completed', 0, loss, { stoppedEarly: true });
+  const useArena = opts.arena ?? true;
+  const scope = useArena ? withArena : <T>(fn: () => T): T => fn();
+  const callback = useArena ? outsideArena : <T>(fn: () => T): T => fn();
   const progressEvery = Math.max(1, Math.floor(steps / 200));
-  for (let t = 1; t <= steps; t++) {
-    if (signal?.aborted) return done('interrupted', t - 1, loss);
-    const g = clipNorm === undefined ? grads : clipGradNorm(grads, clipNorm).grads;
-    state = optimizer.step(g, state, params, t, schedule ? lr * schedule(t) : lr);
-    ({ value: loss, grads } = opts.evaluate(params, nextBatch()));
+  let state = optimizer.init(params);
+  let initial = NaN;
+
+  /**
+   * Step t in one scope: (L_t, g_t) at θ_t, the checks and callbacks at t, then the update
+   * θ_t → θ_{t+1} that consumes g_t. Returns the result when the run ends at t, else null.
+   */
+  const stepAt = (t: number): FlatLoopResult | null => {
+    const { value: loss, grads } = opts.evaluate(params, nextBatch());
     losses[t] = loss;
-    if (isDiverged(loss, initial, grads, factor)) return done('diverged', t, loss, { divergedAt: t });
-    if (onObserve && (t % every === 0 || t === steps) && onObserve(t, params, loss) === 'stop') {
+    if (t === 0) initial = loss;
+    else if (isDiverged(loss, initial, grads, factor)) return done('diverged', t, loss, { divergedAt: t });
+    if (onObserve && (t === 0 || t % every === 0 || t === steps) && callback(() => onObserve(t, params, loss)) === 'stop') {
       return done('completed', t, loss, { stoppedEarly: true });
     }
-    if (progress && t % progressEvery === 0) progress(t / steps);
+    if (progress && t > 0 && t % progressEvery === 0) callback(() => progress(t / steps));
+    if (t === steps) return done('completed', steps, loss);
+    if (signal?.aborted) return done('interrupted', t, loss);
+    const g = clipNorm === undefined ? grads : clipGradNorm(grads, clipNorm).grads;
+    state = optimizer.step(g, state, params, t + 1, schedule ? lr * schedule(t + 1) : lr);
+    return null;
+  };
+  for (let t = 0; ; t++) {
+    const r = scope(() => stepAt(t));
+    if (r) return r;
   }
-  return done('completed', steps, loss);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -123,7 +152,10 @@ export function trainFlat(opts: FlatLoopOptions): FlatLoopResult {
 export interface TrainOptions extends CommonOptions {
   /** Initial parameters (not mutated). */
   params: Tensor[];
-  /** Scalar differentiable loss on a batch of example indices (null: the full data set). */
+  /**
+   * Scalar differentiable loss on a batch of example indices (null: the full data set). Runs
+   * inside the step's arena scope: cache no tensor it makes (build constants before `train`).
+   */
   loss: (params: Tensor[], batch: Int32Array | null) => Tensor;
   /** Data-set size; with batchSize < n the loop draws seeded minibatches (batches.ts). */
   n?: number;

@@ -1,8 +1,12 @@
 ;; WebAssembly SIMD128 kernels for the `wasm` backend (see wasm.ts, which owns the memory layout).
 ;;
-;; Assembled by scripts/build-wasm.mjs (wabt, simd enabled) into wasm-bytes.generated.ts.
-;; Only baseline SIMD128 is used (no relaxed-simd fma): it runs on Node 20 and every current
-;; browser without flags.
+;; Assembled by scripts/build-wasm.mjs (wabt) into wasm-bytes.generated.ts, twice:
+;;   simd128       baseline SIMD128: runs on Node 20 and every current browser without flags;
+;;   relaxed-simd  the same module with the micro-kernels' multiply-adds as relaxed_madd (one
+;;                 FMA on x64 with FMA3); wasm.ts loads it where WebAssembly.validate accepts it.
+;; The source writes each multiply-add of a micro-kernel as the placeholder instruction
+;; f32x4.madd / f64x2.madd (folded, operands a b c, value a·b + c), which the build script
+;; expands to mul + add or to relaxed_madd. Nothing else differs between the two binaries.
 ;;
 ;; Conventions
 ;;   * All pointers are byte addresses into the exported memory; strides are in elements.
@@ -22,10 +26,14 @@
 ;;     Panels are zero-padded to full MR/NR, so the micro-kernel always computes a full tile;
 ;;     edge tiles are written to a scratch tile and only their valid part is copied into C.
 ;;   * f32: MR×NR = 4×8 (eight f32x4 accumulators); f64: 4×4 (eight f64x2 accumulators).
-;;     Eight accumulators + two B vectors + one broadcast A + one product fit the 16 xmm
-;;     registers V8 has on x64 without spilling. The k-loop is deliberately not unrolled:
-;;     TurboFan hoists every load of an unrolled body ahead of the (pure) arithmetic, which
-;;     then needs more registers than exist and spills.
+;;     V8 (11.3, x64) gives wasm SIMD 15 allocatable xmm registers, and TurboFan schedules all
+;;     loads of the k-loop body (two B vectors, MR broadcast A values) ahead of the arithmetic,
+;;     so a tile needs 2·MR accumulators + 2 + MR registers (+1 product for mul + add): 14-15
+;;     for MR = 4. MR = 6 (12 accumulators, which FMA's latency would like) needs 20 and spills
+;;     four accumulators per iteration: measured at half the speed of 4×8, with relaxed_madd too.
+;;     With mul + add the 4×8 loop is issue-bound (~28 µops per 64 flops on Zen 4); relaxed_madd
+;;     cuts it to ~20, so the FMA pipes become the limit. The k-loop is deliberately not
+;;     unrolled, for the same reason: an unrolled body's hoisted loads spill.
 ;;   * MC/KC/NC arrive as parameters (wasm.ts picks them); MC must be a multiple of MR and NC
 ;;     a multiple of NR.
 
@@ -48,17 +56,17 @@
       (local.set $b0 (v128.load (local.get $pb)))
       (local.set $b1 (v128.load offset=16 (local.get $pb)))
       (local.set $a (v128.load32_splat (local.get $pa)))
-      (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $a) (local.get $b0))))
-      (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $a) (local.get $b1))))
+      (local.set $c00 (f32x4.madd (local.get $a) (local.get $b0) (local.get $c00)))
+      (local.set $c01 (f32x4.madd (local.get $a) (local.get $b1) (local.get $c01)))
       (local.set $a (v128.load32_splat offset=4 (local.get $pa)))
-      (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $a) (local.get $b0))))
-      (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $a) (local.get $b1))))
+      (local.set $c10 (f32x4.madd (local.get $a) (local.get $b0) (local.get $c10)))
+      (local.set $c11 (f32x4.madd (local.get $a) (local.get $b1) (local.get $c11)))
       (local.set $a (v128.load32_splat offset=8 (local.get $pa)))
-      (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $a) (local.get $b0))))
-      (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $a) (local.get $b1))))
+      (local.set $c20 (f32x4.madd (local.get $a) (local.get $b0) (local.get $c20)))
+      (local.set $c21 (f32x4.madd (local.get $a) (local.get $b1) (local.get $c21)))
       (local.set $a (v128.load32_splat offset=12 (local.get $pa)))
-      (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $a) (local.get $b0))))
-      (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $a) (local.get $b1))))
+      (local.set $c30 (f32x4.madd (local.get $a) (local.get $b0) (local.get $c30)))
+      (local.set $c31 (f32x4.madd (local.get $a) (local.get $b1) (local.get $c31)))
       (local.set $pa (i32.add (local.get $pa) (i32.const 16)))
       (local.set $pb (i32.add (local.get $pb) (i32.const 32)))
       (br_if $k (i32.lt_u (local.get $pa) (local.get $end))))
@@ -287,17 +295,17 @@
       (local.set $b0 (v128.load (local.get $pb)))
       (local.set $b1 (v128.load offset=16 (local.get $pb)))
       (local.set $a (v128.load64_splat (local.get $pa)))
-      (local.set $c00 (f64x2.add (local.get $c00) (f64x2.mul (local.get $a) (local.get $b0))))
-      (local.set $c01 (f64x2.add (local.get $c01) (f64x2.mul (local.get $a) (local.get $b1))))
+      (local.set $c00 (f64x2.madd (local.get $a) (local.get $b0) (local.get $c00)))
+      (local.set $c01 (f64x2.madd (local.get $a) (local.get $b1) (local.get $c01)))
       (local.set $a (v128.load64_splat offset=8 (local.get $pa)))
-      (local.set $c10 (f64x2.add (local.get $c10) (f64x2.mul (local.get $a) (local.get $b0))))
-      (local.set $c11 (f64x2.add (local.get $c11) (f64x2.mul (local.get $a) (local.get $b1))))
+      (local.set $c10 (f64x2.madd (local.get $a) (local.get $b0) (local.get $c10)))
+      (local.set $c11 (f64x2.madd (local.get $a) (local.get $b1) (local.get $c11)))
       (local.set $a (v128.load64_splat offset=16 (local.get $pa)))
-      (local.set $c20 (f64x2.add (local.get $c20) (f64x2.mul (local.get $a) (local.get $b0))))
-      (local.set $c21 (f64x2.add (local.get $c21) (f64x2.mul (local.get $a) (local.get $b1))))
+      (local.set $c20 (f64x2.madd (local.get $a) (local.get $b0) (local.get $c20)))
+      (local.set $c21 (f64x2.madd (local.get $a) (local.get $b1) (local.get $c21)))
       (local.set $a (v128.load64_splat offset=24 (local.get $pa)))
-      (local.set $c30 (f64x2.add (local.get $c30) (f64x2.mul (local.get $a) (local.get $b0))))
-      (local.set $c31 (f64x2.add (local.get $c31) (f64x2.mul (local.get $a) (local.get $b1))))
+      (local.set $c30 (f64x2.madd (local.get $a) (local.get $b0) (local.get $c30)))
+      (local.set $c31 (f64x2.madd (local.get $a) (local.get $b1) (local.get $c31)))
       (local.set $pa (i32.add (local.get $pa) (i32.const 32)))
       (local.set $pb (i32.add (local.get $pb) (i32.const 32)))
       (br_if $k (i32.lt_u (local.get $pa) (local.get $end))))

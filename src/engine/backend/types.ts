@@ -15,6 +15,8 @@ import type { RowKernels } from './row-kernels.js';
  */
 export interface Backend extends Partial<MathKernels>, Partial<RowKernels> {
   readonly name: string;
+  /** Which build of its kernels runs (wasm: 'relaxed-simd' or 'simd128'), where there are several. */
+  readonly variant?: string;
   /**
    * out[m×n] = op(A) · op(B), where op(A) is m×k and op(B) is k×n.
    * transA: A is stored k×m (so op(A) = Aᵀ); transB: B is stored n×k.

@@ -8,12 +8,13 @@
  *   mul: g ⊙ b, g ⊙ a                  div: g / b, −g ⊙ (a/b) / b
  *   maximum: g ⊙ 1[a ≥ b], g ⊙ 1[a < b] (ties go to a)   minimum: g ⊙ 1[a ≤ b], g ⊙ 1[a > b]
  *
- * `where(cond, a, b)` (three operands, cond held constant) lives here too.
+ * `where(cond, a, b)` (three operands, cond held constant) lives here too. The bias case
+ * [.., n] ⊕ [n] of add / sub / mul on floats runs on the backend's row kernels (addRow, mulRow).
  */
 import { backend } from '../backend/index.js';
 import type { FloatArray, TensorData } from '../dtype.js';
 import { Tensor, shapeSize } from '../tensor.js';
-import { sumTo } from './broadcast.js';
+import { isSuffix, rowKernel, sumTo, trailing } from './broadcast.js';
 import {
   alloc, broadcastShapes, broadcastStrides, make, operands, requireFloat, rowPlan, sameShape,
   type Grads, type Operand,
@@ -109,11 +110,27 @@ function rowFor(def: BinaryDef): RowKernel {
   return r;
 }
 
-/** Trailing-suffix test: `b` equals the last b.length dims of `a` (the bias case [.., n] ⊕ [n]). */
-function isSuffix(a: readonly number[], b: readonly number[]): boolean {
-  if (b.length > a.length) return false;
-  const off = a.length - b.length;
-  for (let i = 0; i < b.length; i++) if (a[off + i] !== b[i]) return false;
+/**
+ * The bias case [.., n] ⊕ [n] (either operand order; leading 1s of the small one ignored) of
+ * add, mul and sub on floats, through the backend's row kernels (addRow, mulRow; x − b as
+ * x + (−b), which IEEE defines to be the same number). Returns false for any other case.
+ */
+function biasRows(name: BinaryName, a: Tensor, b: Tensor, out: FloatArray): boolean {
+  if (name !== 'add' && name !== 'mul' && name !== 'sub') return false;
+  let big = a, small = b;
+  if (!(a.size === out.length && b.size > 1 && isSuffix(a.shape, trailing(b.shape)))) {
+    if (name === 'sub' || !(b.size === out.length && a.size > 1 && isSuffix(b.shape, trailing(a.shape)))) return false;
+    big = b;
+    small = a;
+  }
+  const n = small.size, rows = out.length / n;
+  const x = big.data as FloatArray;
+  let v = small.data as FloatArray;
+  if (name === 'sub') {
+    v = v.slice();
+    for (let j = 0; j < n; j++) v[j] = -v[j];
+  }
+  rowKernel(name === 'mul' ? 'mulRow' : 'addRow')(x, v, out, rows, n);
   return true;
 }
 
@@ -153,7 +170,7 @@ export function binary(name: BinaryName, x: Operand, y: Operand): Tensor {
   if (sameShape(a.shape, b.shape)) {
     if (def.same && a.dtype !== 'i32') def.same(a.data as FloatArray, b.data as FloatArray, out as FloatArray);
     else rowFor(def)(a.data, 0, 1, b.data, 0, 1, out, 0, out.length);
-  } else {
+  } else if (a.dtype === 'i32' || !biasRows(name, a, b, out as FloatArray)) {
     broadcastLoop(rowFor(def), a, b, shape, out);
   }
   const t: Tensor = make(name, out, shape, [a, b], (g, needs) => {

@@ -9,7 +9,7 @@
  * gathers can be differentiated again. Indices are never differentiated; negative indices
  * count from the end.
  */
-import { allocate, type DType } from '../dtype.js';
+import { allocate, type DType, type TensorData } from '../dtype.js';
 import { Tensor, fmtShape, shapeSize } from '../tensor.js';
 import { alloc, around, make, normAxis } from './core.js';
 
@@ -31,16 +31,21 @@ function indexList(op: string, indices: Tensor, len: number): Int32Array {
   return out ?? (src as Int32Array);
 }
 
-/** numpy.take(a, indices, axis): shape a.shape[:axis] + indices.shape + a.shape[axis+1:]. */
-export function gather(a: Tensor, indices: Tensor, axis = 0): Tensor {
-  if (a.rank === 0) throw new Error('gather: cannot index a scalar');
-  const ax = normAxis('gather', axis, a.rank);
-  const [outer, len, inner] = around(a.shape, ax);
-  const idx = indexList('gather', indices, len);
+/*
+ * The copy loops, one small function each (so each is optimized on its own), over
+ * (o, t, i) ↦ element (o·len + idx[t])·inner + i of the indexed tensor and (o·T + t)·inner + i of
+ * the gathered one (T = idx.length).
+ */
+function gatherScalars(x: TensorData, out: TensorData, idx: Int32Array, outer: number, len: number): void {
   const T = idx.length;
-  const shape = [...a.shape.slice(0, ax), ...indices.shape, ...a.shape.slice(ax + 1)];
-  const out = alloc(a.dtype, outer * T * inner);
-  const x = a.data;
+  for (let o = 0; o < outer; o++) {
+    const src = o * len, dst = o * T;
+    for (let t = 0; t < T; t++) out[dst + t] = x[src + idx[t]];
+  }
+}
+
+function gatherRuns(x: TensorData, out: TensorData, idx: Int32Array, outer: number, len: number, inner: number): void {
+  const T = idx.length;
   for (let o = 0; o < outer; o++) {
     for (let t = 0; t < T; t++) {
       const src = (o * len + idx[t]) * inner, dst = (o * T + t) * inner;
@@ -48,8 +53,45 @@ export function gather(a: Tensor, indices: Tensor, axis = 0): Tensor {
       else for (let i = 0; i < inner; i++) out[dst + i] = x[src + i];
     }
   }
-  const fixed = new Tensor(idx, indices.shape);
-  return make('gather', out, shape, [a], (g) => [scatterAdd(g, fixed, ax, len)]);
+}
+
+function scatterScalars(g: TensorData, out: TensorData, idx: Int32Array, outer: number, size: number): void {
+  const T = idx.length;
+  for (let o = 0; o < outer; o++) {
+    const dst = o * size, src = o * T;
+    for (let t = 0; t < T; t++) out[dst + idx[t]] += g[src + t];
+  }
+}
+
+function scatterRuns(g: TensorData, out: TensorData, idx: Int32Array, outer: number, size: number, inner: number): void {
+  const T = idx.length;
+  for (let o = 0; o < outer; o++) {
+    for (let t = 0; t < T; t++) {
+      const dst = (o * size + idx[t]) * inner, src = (o * T + t) * inner;
+      for (let i = 0; i < inner; i++) out[dst + i] += g[src + i];
+    }
+  }
+}
+
+/** numpy.take(a, indices, axis): shape a.shape[:axis] + indices.shape + a.shape[axis+1:]. */
+export function gather(a: Tensor, indices: Tensor, axis = 0): Tensor {
+  if (a.rank === 0) throw new Error('gather: cannot index a scalar');
+  const ax = normAxis('gather', axis, a.rank);
+  return gatherAt(a, new Tensor(indexList('gather', indices, a.shape[ax]), indices.shape), ax);
+}
+
+/**
+ * gather with indices already checked: i32, each in [0, a.shape[ax]), ax in [0, rank). For ops
+ * that make their own indices (maxPool2d's argmax); no validation pass.
+ */
+export function gatherAt(a: Tensor, indices: Tensor, ax: number): Tensor {
+  const [outer, len, inner] = around(a.shape, ax);
+  const idx = indices.data as Int32Array;
+  const shape = [...a.shape.slice(0, ax), ...indices.shape, ...a.shape.slice(ax + 1)];
+  const out = alloc(a.dtype, outer * idx.length * inner);
+  if (inner === 1) gatherScalars(a.data, out, idx, outer, len);
+  else gatherRuns(a.data, out, idx, outer, len, inner);
+  return make('gather', out, shape, [a], (g) => [scatterAddAt(g, indices, ax, len)]);
 }
 
 /**
@@ -59,25 +101,25 @@ export function gather(a: Tensor, indices: Tensor, axis = 0): Tensor {
 export function scatterAdd(g: Tensor, indices: Tensor, axis: number, size: number): Tensor {
   const ir = indices.rank;
   const ax = normAxis('scatterAdd', axis, g.rank - ir + 1);
-  const pre = g.shape.slice(0, ax), post = g.shape.slice(ax + ir);
   const mid = g.shape.slice(ax, ax + ir);
   if (mid.length !== ir || mid.some((d, i) => d !== indices.shape[i])) {
     throw new Error(`scatterAdd: g ${fmtShape(g.shape)} does not hold indices ${fmtShape(indices.shape)} at axis ${axis}`);
   }
   if (!Number.isInteger(size) || size < 0) throw new Error(`scatterAdd: size must be a non-negative integer, got ${size}`);
-  const idx = indexList('scatterAdd', indices, size);
-  const outer = shapeSize(pre), inner = shapeSize(post), T = idx.length;
+  return scatterAddAt(g, new Tensor(indexList('scatterAdd', indices, size), indices.shape), ax, size);
+}
+
+/** scatterAdd with indices already checked (i32, each in [0, size)) and g's shape matching them. */
+export function scatterAddAt(g: Tensor, indices: Tensor, ax: number, size: number): Tensor {
+  const ir = indices.rank;
+  const pre = g.shape.slice(0, ax), post = g.shape.slice(ax + ir);
+  const idx = indices.data as Int32Array;
+  const outer = shapeSize(pre), inner = shapeSize(post);
   const shape = [...pre, size, ...post];
   const out = alloc(g.dtype, outer * size * inner);
-  const x = g.data;
-  for (let o = 0; o < outer; o++) {
-    for (let t = 0; t < T; t++) {
-      const dst = (o * size + idx[t]) * inner, src = (o * T + t) * inner;
-      for (let i = 0; i < inner; i++) out[dst + i] += x[src + i];
-    }
-  }
-  const fixed = new Tensor(idx, indices.shape);
-  return make('scatterAdd', out, shape, [g], (h) => [gather(h, fixed, ax)]);
+  if (inner === 1) scatterScalars(g.data, out, idx, outer, size);
+  else scatterRuns(g.data, out, idx, outer, size, inner);
+  return make('scatterAdd', out, shape, [g], (h) => [gatherAt(h, indices, ax)]);
 }
 
 /** Rows of an embedding table [V, d] for i32 ids of any shape → [...ids.shape, d]. */

@@ -5,15 +5,17 @@
  *   max:       d/da = g routed to the first argmax (a constant one-hot mask, so linear in g)
  *   logSumExp: m + log Σ e^{a−m} with m the max;  d/da = g ⊙ e^{a − lse} = g ⊙ softmax(a)
  *   logSoftmax = a − logSumExp(a, keepdims);  softmax = exp(logSoftmax)
+ *   (along the last axis each is one fused op on the backend's row kernels, with fused reverse
+ *   rules softmaxBackward / logSoftmaxBackward that are themselves differentiable)
  *   dot:       Σ a ⊙ b over all entries
  */
-import { allocate } from '../dtype.js';
+import { allocate, type FloatArray } from '../dtype.js';
 import { Tensor, fmtShape } from '../tensor.js';
 import { mul, sub } from './binary.js';
-import { sumTo } from './broadcast.js';
+import { rowKernel, sumTo } from './broadcast.js';
 import { alloc, around, checkDtype, make, normAxes, normAxis, requireFloat, sameShape } from './core.js';
 import { permute, reshape } from './shape.js';
-import { exp, scale } from './unary.js';
+import { exp, neg, scale } from './unary.js';
 
 type Axis = number | readonly number[];
 
@@ -129,34 +131,100 @@ export function logSumExp(a: Tensor, axis = -1, keepdims = false): Tensor {
   const [outer, len, inner] = around(a.shape, ax);
   const x = a.data;
   const out = alloc(a.dtype, outer * inner);
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      const base = o * len * inner + i;
-      let mx = -Infinity;
-      for (let j = 0; j < len; j++) mx = Math.max(mx, x[base + j * inner]);
-      if (mx === -Infinity || mx === Infinity) { out[o * inner + i] = mx; continue; }
-      let s = 0;
-      for (let j = 0; j < len; j++) s += Math.exp(x[base + j * inner] - mx);
-      out[o * inner + i] = mx + Math.log(s);
+  if (inner === 1) {
+    rowKernel('logSumExpRows')(x as FloatArray, out as FloatArray, outer, len);
+  } else {
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        const base = o * len * inner + i;
+        let mx = -Infinity;
+        for (let j = 0; j < len; j++) mx = Math.max(mx, x[base + j * inner]);
+        if (mx === -Infinity || mx === Infinity) { out[o * inner + i] = mx; continue; }
+        let s = 0;
+        for (let j = 0; j < len; j++) s += Math.exp(x[base + j * inner] - mx);
+        out[o * inner + i] = mx + Math.log(s);
+      }
     }
   }
   const kept = a.shape.slice();
   kept[ax] = 1;
   const shape = keepdims ? kept : droppedShape(a.shape, [ax]);
+  const last = ax === a.rank - 1;
   const t: Tensor = make('logSumExp', out, shape, [a], (g) => [
-    mul(reshape(g, kept), exp(sub(a, reshape(t, kept)))),
+    last ? mul(reshape(g, kept), softmax(a)) : mul(reshape(g, kept), exp(sub(a, reshape(t, kept)))),
   ]);
   return t;
 }
 
-/** log softmax along `axis` (default the last). */
-export function logSoftmax(a: Tensor, axis = -1): Tensor {
-  return sub(a, logSumExp(a, axis, true));
+/** [rows, n] of a float tensor seen as rows along its last axis. */
+function lastAxisRows(a: Tensor): [number, number] {
+  const n = a.shape[a.rank - 1];
+  return [n === 0 ? 0 : a.size / n, n];
 }
 
-/** softmax along `axis` (default the last). */
+/**
+ * log softmax along `axis` (default the last): y = a − logSumExp(a). Along the last axis one
+ * fused op (row kernel logSoftmaxRows) whose reverse rule is logSoftmaxBackward(g, y).
+ */
+export function logSoftmax(a: Tensor, axis = -1): Tensor {
+  requireFloat('logSoftmax', a);
+  if (a.rank === 0 || normAxis('logSoftmax', axis, a.rank) !== a.rank - 1) return sub(a, logSumExp(a, axis, true));
+  const [rows, n] = lastAxisRows(a);
+  const out = alloc(a.dtype, a.size) as FloatArray;
+  rowKernel('logSoftmaxRows')(a.data as FloatArray, out, rows, n);
+  const y: Tensor = make('logSoftmax', out, a.shape, [a], (g) => [logSoftmaxBackward(g, y)]);
+  return y;
+}
+
+/**
+ * softmax along `axis` (default the last): y = exp(logSoftmax(a)). Along the last axis one
+ * fused op (row kernel softmaxRows) whose reverse rule is softmaxBackward(g, y).
+ */
 export function softmax(a: Tensor, axis = -1): Tensor {
-  return exp(logSoftmax(a, axis));
+  requireFloat('softmax', a);
+  if (a.rank === 0 || normAxis('softmax', axis, a.rank) !== a.rank - 1) return exp(logSoftmax(a, axis));
+  const [rows, n] = lastAxisRows(a);
+  const out = alloc(a.dtype, a.size) as FloatArray;
+  rowKernel('softmaxRows')(a.data as FloatArray, out, rows, n);
+  const y: Tensor = make('softmax', out, a.shape, [a], (g) => [softmaxBackward(g, y)]);
+  return y;
+}
+
+/**
+ * The softmax vjp along the last axis, y = softmax(a):  u = Jᵀg = y ⊙ (g − s),  s = Σ_j g_j y_j.
+ * A fused op, differentiable in both arguments (J is symmetric, so the rule in g is itself):
+ *   ∂/∂g: h ↦ y ⊙ (h − Σ h⊙y)          ∂/∂y: h ↦ h ⊙ (g − s) − g · Σ_j h_j y_j
+ */
+export function softmaxBackward(g: Tensor, y: Tensor): Tensor {
+  checkDtype('softmaxBackward', g, y);
+  if (!sameShape(g.shape, y.shape)) throw new Error(`softmaxBackward: g ${fmtShape(g.shape)} and y ${fmtShape(y.shape)} differ`);
+  const [rows, n] = lastAxisRows(y);
+  const out = alloc(y.dtype, y.size) as FloatArray;
+  rowKernel('softmaxBackwardRows')(g.data as FloatArray, y.data as FloatArray, out, rows, n);
+  return make('softmaxBackward', out, y.shape, [g, y], (h, needs) => [
+    needs[0] ? softmaxBackward(h, y) : null,
+    needs[1] ? sub(mul(h, sub(g, sum(mul(g, y), -1, true))), mul(g, sum(mul(h, y), -1, true))) : null,
+  ]);
+}
+
+/**
+ * The log-softmax vjp along the last axis, y = logSoftmax(a):  u = g − e^y · Σ_j g_j. A fused op,
+ * differentiable in both arguments:
+ *   ∂/∂g: h ↦ h − Σ_j h_j e^{y_j}        ∂/∂y: h ↦ −h ⊙ e^y · Σ_j g_j
+ */
+export function logSoftmaxBackward(g: Tensor, y: Tensor): Tensor {
+  checkDtype('logSoftmaxBackward', g, y);
+  if (!sameShape(g.shape, y.shape)) throw new Error(`logSoftmaxBackward: g ${fmtShape(g.shape)} and y ${fmtShape(y.shape)} differ`);
+  const [rows, n] = lastAxisRows(y);
+  const out = alloc(y.dtype, y.size) as FloatArray;
+  rowKernel('logSoftmaxBackwardRows')(g.data as FloatArray, y.data as FloatArray, out, rows, n);
+  return make('logSoftmaxBackward', out, y.shape, [g, y], (h, needs) => {
+    const p = exp(y);
+    return [
+      needs[0] ? sub(h, sum(mul(h, p), -1, true)) : null,
+      needs[1] ? neg(mul(mul(h, p), sum(g, -1, true))) : null,
+    ];
+  });
 }
 
 /** Σ a ⊙ b over all entries (same shapes) → scalar. d/da = g·b, d/db = g·a. */

@@ -8,7 +8,7 @@
  *
  * Negative axes count from the end everywhere.
  */
-import { allocate, type DType } from '../dtype.js';
+import { allocate, type DType, type TensorData } from '../dtype.js';
 import { Tensor, fmtShape, shapeSize, zeros } from '../tensor.js';
 import { around, checkDtype, contiguousStrides, make, normAxis, rowPlan, sameShape } from './core.js';
 
@@ -29,6 +29,28 @@ export function reshape(a: Tensor, shape: readonly number[]): Tensor {
   return make('reshape', a.data, s, [a], (g) => [reshape(g, a.shape)]);
 }
 
+/** out[q·n + j] = x[starts[q] + j]: whole runs (memcpy-like from 64 elements up). */
+function copyRuns(x: TensorData, out: TensorData, starts: Int32Array, n: number): void {
+  const rows = starts.length;
+  if (n >= 64) {
+    for (let q = 0; q < rows; q++) out.set(x.subarray(starts[q], starts[q] + n), q * n);
+    return;
+  }
+  for (let q = 0; q < rows; q++) {
+    const i0 = starts[q], o = q * n;
+    for (let j = 0; j < n; j++) out[o + j] = x[i0 + j];
+  }
+}
+
+/** out[q·n + j] = x[starts[q] + j·s]. */
+function copyStrided(x: TensorData, out: TensorData, starts: Int32Array, n: number, s: number): void {
+  const rows = starts.length;
+  for (let q = 0; q < rows; q++) {
+    const i0 = starts[q], o = q * n;
+    for (let j = 0; j < n; j++) out[o + j] = x[i0 + j * s];
+  }
+}
+
 /**
  * Reorder axes: result axis i is input axis axes[i] (numpy.transpose(a, axes)).
  * d/da = permute(g, axes⁻¹).
@@ -41,13 +63,10 @@ export function permute(a: Tensor, axes: readonly number[]): Tensor {
   if (ax.every((x, i) => x === i)) return a;
   const shape = ax.map((x) => a.shape[x]);
   const cs = contiguousStrides(a.shape);
-  const { rows, n, inner, starts } = rowPlan(shape, [ax.map((x) => cs[x])]);
+  const { n, inner, starts } = rowPlan(shape, [ax.map((x) => cs[x])]);
   const out = allocate(a.dtype, a.size);
-  const x = a.data, st = starts[0], s = inner[0];
-  for (let q = 0; q < rows; q++) {
-    const i0 = st[q], o = q * n;
-    for (let j = 0; j < n; j++) out[o + j] = x[i0 + j * s];
-  }
+  if (inner[0] === 1) copyRuns(a.data, out, starts[0], n); // the last axis stays last (head split/merge)
+  else copyStrided(a.data, out, starts[0], n, inner[0]);
   const inv = new Array<number>(r);
   ax.forEach((x, i) => { inv[x] = i; });
   return make('permute', out, shape, [a], (g) => [permute(g, inv)]);

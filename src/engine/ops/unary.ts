@@ -4,14 +4,22 @@
  * again: exact Hessian-vector products and beyond).
  *
  *   exp: g⊙y   log: g/x   tanh: g⊙(1−y²)   erf: g⊙(2/√π)e^{−x²}   sigmoid: g⊙y(1−y)
+ *   (tanh and sigmoid through the fused ops tanhBackward / sigmoidBackward: one pass)
  *   square: 2x⊙g   sqrt: g/(2y)   rsqrt: −½y³⊙g   abs: sign(x)⊙g   relu: g⊙1[x>0]
  *   gelu (exact, Hendrycks & Gimpel 2016): y = x·Φ(x) = ½x(1 + erf(x/√2)),  f' = Φ(x) + x·φ(x)
  *   softplus (stable): y = max(x,0) + log1p(e^{−|x|}),  f' = σ(x)
+ *
+ * The transcendental kernels (exp, tanh, sigmoid, erf, gelu and its derivatives, the fused
+ * backward ops) come from the backend's math-kernel family when it has one (math-kernels.ts).
  *
  * Parametric ops (scale, addScalar, powScalar, clip) use the same `unary` helper with their
  * forward and rule side by side.
  */
 import { backend } from '../backend/index.js';
+import {
+  erfScalar, geluCurvScalar, geluScalar, geluSlopeScalar, referenceMath, sigmoidScalar,
+} from '../backend/math-kernels.js';
+import type { MathBackwardName, MathUnaryName } from '../backend/math-kernels.js';
 import type { FloatArray, TensorData } from '../dtype.js';
 import { Tensor, fmtShape, zeros } from '../tensor.js';
 import { div, mul, sub } from './binary.js';
@@ -27,37 +35,12 @@ export interface UnaryDef {
   ints?: boolean;
 }
 
-const SQRT1_2 = Math.SQRT1_2;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
-/** 1/(2k+3) for the erf series (300 terms reach 1e-17 relative for every |x| < 6). */
-const ERF_TERMS = 300;
-const INV_ODD = Float64Array.from({ length: ERF_TERMS }, (_, k) => 1 / (2 * k + 3));
+export { erfScalar };
 
-/**
- * Scalar error function, to ~1e-15: erf x = (2/√π) e^{−x²} Σ_k 2^k x^{2k+1}/(1·3⋯(2k+1)) (all terms
- * positive, no cancellation) for |x| < 6; ±1 beyond (1 − erf 6 < 3e-17).
- */
-export function erfScalar(x: number): number {
-  const a = Math.abs(x);
-  if (a >= 6) return Math.sign(x);
-  if (a === 0) return 0 * x;
-  const x2 = a * a, twoX2 = 2 * x2;
-  let term = a, s = a;
-  // term_{k+1} = term_k · 2x²/(2k+3), with the reciprocals tabulated: the loop-carried chain is
-  // then one multiplication (the factor 2x²·(1/(2k+3)) does not depend on the previous term).
-  for (let k = 0; k < ERF_TERMS; k++) {
-    term *= twoX2 * INV_ODD[k];
-    s += term;
-    if (term < 1e-17 * s) break;
-  }
-  return Math.sign(x) * Math.min(1, TWO_OVER_SQRT_PI * Math.exp(-x2) * s);
-}
-
-const geluScalar = (x: number): number => 0.5 * x * (1 + erfScalar(x * SQRT1_2));
 const softplusScalar = (x: number): number => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
-const sigmoidScalar = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 
 /** Constant tensor f(x) elementwise (not differentiated): masks and signs inside reverse rules. */
 function constantOf(x: Tensor, f: (v: number) => number): Tensor {
@@ -73,22 +56,25 @@ function normalPdf(x: Tensor): Tensor {
 }
 
 /**
+ * The whole-array kernel of a math-kernel op: the active backend's when it has one, else the
+ * reference loop (math-kernels.ts).
+ */
+const mathKernel = (name: MathUnaryName) => (x: FloatArray, out: FloatArray): void =>
+  (backend()[name] ?? referenceMath[name])(x, out);
+
+/**
  * GELU's derivatives as fused elementwise ops (one pass each, computed in f64 and rounded once):
  *   f′(x) = Φ(x) + x·φ(x),   f″(x) = φ(x)(2 − x²),   f‴(x) = φ(x)(x³ − 4x).
  */
-const geluSlopeScalar = (x: number): number =>
-  0.5 * (1 + erfScalar(x * SQRT1_2)) + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x);
-const geluCurvScalar = (x: number): number => INV_SQRT_2PI * Math.exp(-0.5 * x * x) * (2 - x * x);
-
 const GELU_SLOPE: UnaryDef = {
   forward: geluSlopeScalar,
   vjp: (g, x) => mul(g, geluCurv(x)),
-  kernel: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = geluSlopeScalar(x[i]); },
+  kernel: mathKernel('geluSlope'),
 };
 const GELU_CURV: UnaryDef = {
   forward: geluCurvScalar,
   vjp: (g, x) => mul(g, mul(normalPdf(x), sub(mul(x, square(x)), scale(x, 4)))),
-  kernel: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = geluCurvScalar(x[i]); },
+  kernel: mathKernel('geluCurv'),
 };
 const geluSlope = (x: Tensor): Tensor => unary('geluSlope', x, GELU_SLOPE);
 const geluCurv = (x: Tensor): Tensor => unary('geluCurv', x, GELU_CURV);
@@ -104,24 +90,21 @@ export const UNARY = {
     kernel: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = -x[i]; },
   },
   exp: {
-    forward: Math.exp, vjp: (g, _x, y) => mul(g, y),
-    kernel: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = Math.exp(x[i]); },
+    forward: Math.exp, vjp: (g, _x, y) => mul(g, y), kernel: mathKernel('exp'),
   },
   log: {
     forward: Math.log, vjp: (g, x) => div(g, x),
     kernel: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = Math.log(x[i]); },
   },
   tanh: {
-    forward: Math.tanh, vjp: (g, _x, y) => mul(g, addScalar(neg(square(y)), 1)),
-    kernel: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = Math.tanh(x[i]); },
+    forward: Math.tanh, vjp: (g, _x, y) => tanhBackward(g, y), kernel: mathKernel('tanh'),
   },
   erf: {
     forward: erfScalar, vjp: (g, x) => mul(g, scale(exp(neg(square(x))), TWO_OVER_SQRT_PI)),
-    kernel: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = erfScalar(x[i]); },
+    kernel: mathKernel('erf'),
   },
   sigmoid: {
-    forward: sigmoidScalar, vjp: (g, _x, y) => mul(g, mul(y, addScalar(neg(y), 1))),
-    kernel: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = sigmoidScalar(x[i]); },
+    forward: sigmoidScalar, vjp: (g, _x, y) => sigmoidBackward(g, y), kernel: mathKernel('sigmoid'),
   },
   square: {
     forward: (x) => x * x, vjp: (g, x) => mul(g, scale(x, 2)), ints: true,
@@ -147,7 +130,7 @@ export const UNARY = {
   gelu: {
     forward: geluScalar,
     vjp: (g, x) => mul(g, geluSlope(x)),
-    kernel: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = geluScalar(x[i]); },
+    kernel: mathKernel('gelu'),
   },
   softplus: {
     forward: softplusScalar,
@@ -250,4 +233,35 @@ export function reluMask(g: Tensor, x: Tensor): Tensor {
   const out = alloc(g.dtype, g.size) as FloatArray;
   backend().reluMask(g.data as FloatArray, x.data as FloatArray, out);
   return make('reluMask', out, g.shape, [g], (h) => [reluMask(h, x)]);
+}
+
+/** g ⊙ f′ as raw data, through the backend's fused kernel (or the reference loop). */
+function fusedBackward(op: MathBackwardName, g: Tensor, y: Tensor): FloatArray {
+  checkDtype(op, g, y);
+  requireFloat(op, g);
+  if (!sameShape(g.shape, y.shape)) throw new Error(`${op}: shapes ${fmtShape(g.shape)} and ${fmtShape(y.shape)} differ`);
+  const out = alloc(g.dtype, g.size) as FloatArray;
+  (backend()[op] ?? referenceMath[op])(g.data as FloatArray, y.data as FloatArray, out);
+  return out;
+}
+
+/**
+ * g ⊙ (1 − y)(1 + y): tanh's reverse rule in one pass (y = tanh x), differentiable in both
+ * arguments: d/dg = tanhBackward(h, y), d/dy = −2·g⊙y⊙h.
+ */
+export function tanhBackward(g: Tensor, y: Tensor): Tensor {
+  return make('tanhBackward', fusedBackward('tanhBackward', g, y), g.shape, [g, y],
+    (h, needs) => [needs[0] ? tanhBackward(h, y) : null, needs[1] ? scale(mul(mul(g, y), h), -2) : null]);
+}
+
+/**
+ * g ⊙ y(1 − y): the sigmoid's reverse rule in one pass (y = σ(x)).
+ * d/dg = sigmoidBackward(h, y), d/dy = g⊙(1 − 2y)⊙h.
+ */
+export function sigmoidBackward(g: Tensor, y: Tensor): Tensor {
+  return make('sigmoidBackward', fusedBackward('sigmoidBackward', g, y), g.shape, [g, y],
+    (h, needs) => [
+      needs[0] ? sigmoidBackward(h, y) : null,
+      needs[1] ? mul(mul(g, h), addScalar(scale(y, -2), 1)) : null,
+    ]);
 }

@@ -10,10 +10,17 @@
  * Captures `<prefix>q`, `<prefix>k`, `<prefix>v`, `<prefix>scores` (s·QKᵀ before the mask) and
  * `<prefix>preact` (the output projection). No kernel map (the attention NNGP needs the
  * positions' joint state; see Hron et al. 2020).
+ *
+ * The weights A = attentionWeights(S, s, causal) are one fused op on the raw products S = QKᵀ:
+ * row t keeps only u ≤ t (no −∞ mask is built), A_tu = e^{s S_tu − m_t} / Σ_{u'≤t} e^{s S_tu' − m_t}.
+ * Its reverse rule is the fused, bilinear map F(g, A) = s·A ⊙ (g − c), c_t = Σ_u g_tu A_tu, and F's
+ * own reverse rule, for the Hessian-vector product, is written in differentiable ops:
+ *   ∂F/∂g ᵀh = F(h, A),   ∂F/∂A ᵀh = s·(h ⊙ (g − c) − g·Σ_u h_tu A_tu),
+ * so every order of derivative stays exact.
  */
-import { add, matmulT, permute, reshape, scale, softmax } from '../../engine/ops.js';
-import { Tensor } from '../../engine/tensor.js';
-import { allocate } from '../../engine/dtype.js';
+import { make, matmulT, mul, permute, reshape, scale, sub, sum } from '../../engine/ops.js';
+import { Tensor, fmtShape } from '../../engine/tensor.js';
+import { allocate, type FloatArray } from '../../engine/dtype.js';
 import { checkPositiveInt, normalInit, param } from '../param.js';
 import type { Layer, Role } from '../types.js';
 
@@ -28,17 +35,67 @@ export interface AttentionOptions {
   causal?: boolean;
 }
 
-const maskCache = new Map<string, Tensor>();
-function causalMask(T: number, dtype: 'f32' | 'f64'): Tensor {
-  const key = `${T}:${dtype}`;
-  let m = maskCache.get(key);
-  if (!m) {
-    const data = allocate(dtype, T * T);
-    for (let t = 0; t < T; t++) for (let s = t + 1; s < T; s++) data[t * T + s] = -Infinity;
-    m = new Tensor(data, [T, T]);
-    maskCache.set(key, m);
+/** Row t of a [.., T, T] block is softmaxed over u < len(t) = t + 1 (causal) or T. */
+function softmaxRows(S: FloatArray, A: FloatArray, T: number, s: number, causal: boolean): void {
+  const blocks = S.length / (T * T);
+  for (let b = 0; b < blocks; b++) {
+    for (let t = 0; t < T; t++) {
+      const o = (b * T + t) * T, len = causal ? t + 1 : T;
+      let m = -Infinity;
+      for (let u = 0; u < len; u++) { const v = s * S[o + u]; if (v > m) m = v; }
+      let z = 0;
+      for (let u = 0; u < len; u++) { const e = Math.exp(s * S[o + u] - m); A[o + u] = e; z += e; }
+      const inv = 1 / z;
+      for (let u = 0; u < len; u++) A[o + u] *= inv;
+    }
   }
-  return m;
+}
+
+/** out = s·A ⊙ (g − c) row by row, c = Σ_u g A over the kept entries (masked entries stay 0). */
+function softmaxVjpRows(G: FloatArray, A: FloatArray, out: FloatArray, T: number, s: number, causal: boolean): void {
+  const blocks = A.length / (T * T);
+  for (let b = 0; b < blocks; b++) {
+    for (let t = 0; t < T; t++) {
+      const o = (b * T + t) * T, len = causal ? t + 1 : T;
+      let c = 0;
+      for (let u = 0; u < len; u++) c += G[o + u] * A[o + u];
+      for (let u = 0; u < len; u++) out[o + u] = s * A[o + u] * (G[o + u] - c);
+    }
+  }
+}
+
+function checkScores(op: string, S: Tensor): number {
+  const T = S.shape[S.rank - 1];
+  if (S.rank < 2 || S.shape[S.rank - 2] !== T || !(S.dtype === 'f32' || S.dtype === 'f64')) {
+    throw new Error(`${op}: scores must be a float [.., T, T] tensor, got ${S.dtype} ${fmtShape(S.shape)}`);
+  }
+  return T;
+}
+
+/** F(g, A) = s·A ⊙ (g − Σ_u g A), the reverse rule of attentionWeights; bilinear in (g, A). */
+function attentionWeightsVjp(g: Tensor, A: Tensor, s: number, causal: boolean): Tensor {
+  const T = checkScores('attentionWeightsVjp', A);
+  const out = allocate(A.dtype as 'f32' | 'f64', A.size);
+  softmaxVjpRows(g.data as FloatArray, A.data as FloatArray, out, T, s, causal);
+  return make('attentionWeightsVjp', out, A.shape, [g, A], (h, needs) => {
+    const c = needs[1] ? sum(mul(g, A), -1, true) : null;
+    return [
+      needs[0] ? attentionWeightsVjp(h, A, s, causal) : null,
+      needs[1] ? scale(sub(mul(h, sub(g, c!)), mul(g, sum(mul(h, A), -1, true))), s) : null,
+    ];
+  });
+}
+
+/**
+ * Attention weights softmax_u(s·S_tu) over the last axis of scores S [.., T, T], causal (u ≤ t
+ * only; the rest is exactly 0) or full. Exact to any order of derivative.
+ */
+export function attentionWeights(S: Tensor, s: number, causal = true): Tensor {
+  const T = checkScores('attentionWeights', S);
+  const out = allocate(S.dtype as 'f32' | 'f64', S.size);
+  softmaxRows(S.data as FloatArray, out, T, s, causal);
+  const A: Tensor = make('attentionWeights', out, S.shape, [S], (g) => [attentionWeightsVjp(g, A, s, causal)]);
+  return A;
 }
 
 export function attention(heads: number, opts: AttentionOptions = {}): Layer {
@@ -68,9 +125,9 @@ export function attention(heads: number, opts: AttentionOptions = {}): Layer {
       };
       const q = split(Wq, 'q'), k = split(Wk, 'k'), v = split(Wv, 'v');
       const s = logitScale === 'sqrt' ? 1 / Math.sqrt(dh) : 1 / dh;
-      const scores = scale(matmulT(q, k, false, true), s); // [B, H, T, T]
-      ctx.capture?.(`${ctx.prefix}scores`, scores);
-      const A = softmax(causal ? add(scores, causalMask(T, x.dtype === 'f32' ? 'f32' : 'f64')) : scores, -1);
+      const raw = matmulT(q, k, false, true); // QKᵀ [B, H, T, T]
+      if (ctx.capture) ctx.capture(`${ctx.prefix}scores`, scale(raw, s));
+      const A = attentionWeights(raw, s, causal);
       const heads_ = matmulT(A, v); // [B, H, T, dh]
       const merged = reshape(permute(heads_, [0, 2, 1, 3]), [B, T, d]);
       const y = matmulT(merged, Wo, false, true);

@@ -9,7 +9,7 @@
  * are data, so `model()` clears its inIsWidth by position (and the last weight layer's outIsWidth).
  * No kernel maps (the CNN-GP needs a state per pixel pair; Novak et al. 2019).
  */
-import { add, avgPool2d, conv2d as convOp, maxPool2d, reshape } from '../../engine/ops.js';
+import { avgPool2d, conv2d as convOp, maxPool2d, reshape } from '../../engine/ops.js';
 import { checkPositiveInt, normalInit, param } from '../param.js';
 import type { Layer, ParamInfo, Role } from '../types.js';
 
@@ -44,8 +44,7 @@ export function conv2d(out: number, k: number, opts: Conv2dOptions = {}): Layer 
       return { params, outShape: [out, Ho, Wo] };
     },
     apply(params, x, ctx) {
-      let y = convOp(x, params[0], { stride, padding });
-      if (bias) y = add(y, reshape(params[1], [1, out, 1, 1]));
+      const y = convOp(x, params[0], { stride, padding, bias: bias ? params[1] : undefined });
       ctx.capture?.(`${ctx.prefix}preact`, y);
       return y;
     },
