@@ -119,7 +119,7 @@ async function main(): Promise<void> {
     log(args.quick && args.write ? '[bench] --quick: no file written (pass --out FILE to write one)' : '[bench] --no-write: no file written');
   } else if (reports.length > 0) {
     const extra = [
-      'All figures are single-threaded on both sides. The machine is shared with other engineers\' builds and tests, so figures are noisy (best-of-runs is reported to limit that); compare ratios more than absolute numbers.',
+      'All figures are single-threaded on both sides unless a row names its thread count (the engine section\'s native OpenBLAS rows, beside numpy at the same count). The machine is shared with other engineers\' builds and tests, so figures are noisy (the engine and nn sections report medians with min–max and run counts, the others best-of-runs); compare ratios more than absolute numbers.',
     ];
     if (args.quick) extra.push('**Quick mode (`--quick`)**: reduced sizes and repetitions — a smoke test, not a measurement.');
     if (args.only) extra.push(`This run measured only: ${reports.map((r) => r.section.id).join(', ')}; other sections keep the figures (and dates) of their last run.`);

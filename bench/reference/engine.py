@@ -4,25 +4,74 @@
     python3 bench/reference/engine.py '<json spec>'
 
 The spec (all keys optional) says what to measure, e.g.
-    {"matmul": [128, 256, 512], "mlp": {"widths": [784, 1024, 1024, 10], "batch": 256},
+    {"threads": 1, "matmul": [128, 256, 512], "mlp": {"widths": [784, 1024, 1024, 10], "batch": 256},
      "eigh": [{"n": 1000, "runs": 3}, {"n": 2000, "runs": 2}], "minSeconds": 1.0, "minRuns": 3}
-and the script prints exactly one JSON object on its last line of stdout. Run it
-single-threaded (OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=MKL_NUM_THREADS=1), as the harness does:
-our engine runs on one core, so that is the like-for-like comparison.
+and the script prints exactly one JSON object on its last line of stdout.
 
-Timing mirrors bench/harness.ts `time()`: warm-up calls, then timed calls until both a minimum
-number of runs and a minimum wall-clock time are reached; we report the best and the median.
+Threads: the harness starts it with OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=MKL_NUM_THREADS=1; a
+"threads" entry overrides those variables before numpy (and so its BLAS) loads, which is when
+OpenBLAS reads them. One process per thread count: bench/sections/engine.ts runs it once with
+1 thread (everything) and once with 2 (the matmuls its native rows compare against). The
+result names the BLAS numpy loaded, its OpenBLAS kernel (corename) and thread count where the
+library answers (numpy's bundled scipy-openblas or a system libopenblas).
+
+Timing is bench/reference/timing.py's rule, the mirror of bench/harness.ts `time()`: warm-up
+calls, then timed calls until both a minimum number of runs and a minimum wall-clock time are
+reached. Every figure is reported as median, min, max and the number of runs.
 """
+import ctypes
+import glob
 import json
 import os
 import sys
 
-import numpy as np
-
 from timing import timeit
+
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+np = None  # numpy, imported by main() once the thread variables are set
+
+
+def set_threads_from_spec(spec):
+    """Pin the BLAS thread count through the environment; must run before numpy is imported."""
+    threads = int(spec.get("threads", 1))
+    if threads < 1 or threads > 64:
+        raise SystemExit(f"engine.py: threads must be an integer in [1, 64], got {spec.get('threads')}")
+    for k in THREAD_VARS:
+        os.environ[k] = str(threads)
+    return threads
+
+
+def openblas_info():
+    """{'library', 'corename', 'threads'} of the OpenBLAS numpy loaded, or {} when it is not OpenBLAS."""
+    candidates = glob.glob(os.path.join(os.path.dirname(np.__file__), "..", "numpy.libs", "*openblas*.so*"))
+    try:
+        with open("/proc/self/maps") as f:
+            candidates += sorted({line.split()[-1] for line in f if "openblas" in line.lower() and line.split()[-1].startswith("/")})
+    except OSError:
+        pass
+    for path in candidates:
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for prefix, suffix in (("scipy_openblas", "64_"), ("openblas", "")):
+            try:
+                corename = getattr(lib, f"{prefix}_get_corename{suffix}")
+                nthreads = getattr(lib, f"{prefix}_get_num_threads{suffix}")
+            except AttributeError:
+                continue
+            corename.restype = ctypes.c_char_p
+            return {"library": os.path.basename(path), "corename": corename().decode(), "threads": int(nthreads())}
+    return {}
+
+
+def summary(t, scale=1.0):
+    """timing.py's figures in the caller's unit (scale 1e3 for ms)."""
+    return {"median": t["median"] * scale, "min": t["min"] * scale, "max": t["max"] * scale, "runs": t["runs"]}
 
 
 def bench_matmul(sizes, min_runs, min_seconds):
+    """C = A·B into a preallocated C (np.matmul(..., out=)), as our backend-level matmul does."""
     rng = np.random.default_rng(0)
     out = []
     for dtype, name in ((np.float32, "f32"), (np.float64, "f64")):
@@ -30,15 +79,9 @@ def bench_matmul(sizes, min_runs, min_seconds):
             a = rng.standard_normal((n, n)).astype(dtype)
             b = rng.standard_normal((n, n)).astype(dtype)
             c = np.empty((n, n), dtype=dtype)
-            # `a @ b` allocates its result each call, like our engine's matmul op does; the
-            # backend-level figure we compare with writes into a preallocated output, so time
-            # np.matmul(..., out=) too and report the faster (the difference is small).
-            t_alloc = timeit(lambda: a @ b, warmup=2, min_runs=min_runs, min_seconds=min_seconds)
-            t_out = timeit(lambda: np.matmul(a, b, out=c), warmup=1, min_runs=min_runs, min_seconds=min_seconds)
-            best = min(t_alloc["best"], t_out["best"])
-            med = min(t_alloc["median"], t_out["median"])
+            t = timeit(lambda: np.matmul(a, b, out=c), warmup=2, min_runs=min_runs, min_seconds=min_seconds)
             flops = 2.0 * n ** 3
-            out.append({"dtype": name, "n": n, "seconds": best, "median": med, "gflops": flops / best / 1e9})
+            out.append({"dtype": name, "n": n, **summary(t), "gflops": flops / t["median"] / 1e9})
     return out
 
 
@@ -94,7 +137,8 @@ def bench_mlp(spec, min_runs, min_seconds):
 
     t = timeit(step, warmup=2, min_runs=min_runs, min_seconds=min_seconds)
     assert all(w.dtype == np.float32 for w in Ws)
-    return {"widths": widths, "batch": bsz, "ms": t["best"] * 1e3, "median_ms": t["median"] * 1e3, "runs": t["runs"]}
+    ms = summary(t, 1e3)
+    return {"widths": widths, "batch": bsz, "median_ms": ms["median"], "min_ms": ms["min"], "max_ms": ms["max"], "runs": t["runs"]}
 
 
 def bench_eigh(sizes):
@@ -107,17 +151,25 @@ def bench_eigh(sizes):
         a = rng.standard_normal((n, n))
         a = (a + a.T) / 2
         t = timeit(lambda: np.linalg.eigh(a), warmup=0, min_runs=runs, min_seconds=0.0)
-        out.append({"n": n, "seconds": t["best"], "median": t["median"], "runs": t["runs"]})
+        out.append({"n": n, **summary(t)})
     return out
 
 
 def main():
     spec = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
+    threads = set_threads_from_spec(spec)
+    global np
+    import numpy  # after the thread variables are set: OpenBLAS reads them when it loads
+
+    np = numpy
+
     min_runs = int(spec.get("minRuns", 3))
     min_seconds = float(spec.get("minSeconds", 0.5))
     result = {
         "numpy": np.__version__,
-        "threads": {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")},
+        "threads": threads,
+        "env": {k: os.environ.get(k) for k in THREAD_VARS},
+        "openblas": openblas_info(),
     }
     if spec.get("matmul"):
         result["matmul"] = bench_matmul(spec["matmul"], min_runs, min_seconds)
