@@ -137,6 +137,23 @@ describe.skipIf(!hasChromium && !onCi)('web page in headless Chromium', () => {
     await page.close();
   }, 90_000);
 
+  it('runs a small sweep across several Web Workers: every cell done, a heatmap with the per-row optimum', async () => {
+    // quadratic-stability over dim × λ_max × 2 seeds (8 cells) on 2 workers; the sharpness metric is λ_max itself.
+    const { page, errors } = await open('?experiment=quadratic-stability&steps=300&lr-factors=0.95&sweep=dim=10,20|lambda-max=2,4&sweep-seeds=2&sweep-workers=2&autosweep=1');
+    await page.waitForSelector('#sweep-status[data-state="done"]', { timeout: 90_000 });
+    expect(await page.locator('#sweep-error').isHidden()).toBe(true);
+    expect(await page.locator('#sweep-status').textContent()).toMatch(/^8\/8 done · 0 running · 0 failed$/);
+    const rows = page.locator('#sweep-out table.cells tr.done');
+    expect(await rows.count()).toBe(8);
+    expect(await page.locator('#sweep-out tr.done td:nth-child(6)').allTextContents()).toEqual(Array(8).fill('confirmed'));
+    // Heatmap over dim × lambdaMax, and the optimum table (argmin over λ_max of the measured sharpness: the smaller λ_max).
+    expect(await page.locator('#sweep-out svg').count()).toBeGreaterThanOrEqual(2);
+    expect(await page.locator('#sweep-out').textContent()).toMatch(/dim = 10.*?argmin|argmin lambdaMax/s);
+    await page.screenshot({ path: join(tmpdir(), 'lmech-page-sweep.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
   it('runs edge-of-stability on the embedded MNIST digits (not the synthetic stand-in)', async () => {
     // A reduced quick config (n = 200, two η, 1000 steps, with the gradient-flow control): a few
     // seconds in Node, confirmed there on the same digits.

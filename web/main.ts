@@ -14,6 +14,8 @@ import type { Check, Experiment, ExperimentRecord, PlotSpec, RegimeCondition, To
 import type { Row } from '../src/experiments/runner.js';
 import { plotElement } from '../src/reports/plots.js';
 import type { FromWorker, ToWorker } from './worker.js';
+import { sweepSections } from '../src/reports/sweep-figures.js';
+import { browserSpec, runBrowserSweep, type BrowserCell, type SweepHandle } from './sweep.js';
 
 // ───────────────────────────── controls from the schema ─────────────────────────────
 
@@ -176,7 +178,7 @@ interface State {
   autorun: boolean;
 }
 
-const RESERVED = new Set(['experiment', 'autorun']);
+const RESERVED = new Set(['experiment', 'autorun', 'sweep', 'sweep-seeds', 'sweep-workers', 'autosweep']);
 
 function stateFromUrl(search: string): { state: State; problem?: string } {
   const params = new URLSearchParams(search);
@@ -624,7 +626,69 @@ function init() {
   window.addEventListener('resize', () => { clearTimeout(resizeTimer); resizeTimer = window.setTimeout(() => renderPlots(true, !running && series.size > 0), 200); });
 
   startWorker();
+  initSweep();
   if (state.autorun && !problem && config) run();
+}
+
+// ───────────────────────────── sweep ─────────────────────────────
+
+let sweepHandle: SweepHandle | null = null;
+
+function renderSweep(cells: BrowserCell[], final: boolean) {
+  const exp = state.experiment;
+  const axes = ($<HTMLTextAreaElement>('#sweep-axes').value.split('\n').map((l) => l.trim()).filter(Boolean)
+    .map((l) => l.split('=')[0].split('+')[0].trim().replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())));
+  const counts = (st: string) => cells.filter((c) => c.status === st).length;
+  const status = $('#sweep-status');
+  status.textContent = `${counts('done') + counts('diverged')}/${cells.length} done · ${counts('running')} running · ${counts('failed')} failed${final ? '' : ' …'}`;
+  status.dataset.state = final ? 'done' : 'running';
+  const { figures, table } = sweepSections(document, { experiment: exp.name, sweep: 'page', axes, cells });
+  $('#sweep-out').innerHTML = (final ? figures : '') + table;
+}
+
+function runSweepFromPage() {
+  const err = $('#sweep-error');
+  err.hidden = true;
+  const { config, error } = validate(state);
+  try {
+    if (!config) throw new ConfigError(error ?? 'invalid options');
+    const spec = browserSpec(state.experiment, config, $<HTMLTextAreaElement>('#sweep-axes').value, $<HTMLInputElement>('#sweep-seeds').value);
+    const w = Number($<HTMLInputElement>('#sweep-workers').value) || Math.min(4, navigator.hardwareConcurrency || 2);
+    let pending = false;
+    sweepHandle = runBrowserSweep(state.experiment, spec, w, (cells) => {
+      if (pending) return;
+      pending = true;
+      requestAnimationFrame(() => { pending = false; if (sweepHandle) renderSweep(cells, false); });
+    });
+    $<HTMLButtonElement>('#sweep-run').disabled = true;
+    $<HTMLButtonElement>('#sweep-stop').disabled = false;
+    const handle = sweepHandle;
+    void handle.done.then((cells) => {
+      sweepHandle = null;
+      renderSweep(cells, true);
+      if (handle.error) { err.textContent = handle.error; err.hidden = false; }
+      $<HTMLButtonElement>('#sweep-run').disabled = false;
+      $<HTMLButtonElement>('#sweep-stop').disabled = true;
+    });
+  } catch (e) {
+    err.textContent = e instanceof Error ? e.message : String(e);
+    err.hidden = false;
+  }
+}
+
+/** The URL as opened (the form rewrites it with replaceState; sweep parameters are read from this). */
+const openedWith = location.search;
+
+function initSweep() {
+  const params = new URLSearchParams(openedWith);
+  const axes = params.get('sweep');
+  if (axes) $<HTMLTextAreaElement>('#sweep-axes').value = axes.split('|').join('\n');
+  $<HTMLInputElement>('#sweep-seeds').value = params.get('sweep-seeds') ?? '';
+  $<HTMLInputElement>('#sweep-workers').value = params.get('sweep-workers') ?? '';
+  if (axes) ($('#sweep-panel') as HTMLDetailsElement).open = true;
+  $('#sweep-run').addEventListener('click', runSweepFromPage);
+  $('#sweep-stop').addEventListener('click', () => sweepHandle?.stop());
+  if (['1', 'true', 'yes'].includes(params.get('autosweep') ?? '')) runSweepFromPage();
 }
 
 init();

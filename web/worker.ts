@@ -7,7 +7,7 @@
  *                  { type: 'stop', id }                                   abort it
  *   worker → page  { type: 'ready', backend, kernel, variant? }          once, after useWasm()
  *                  { type: 'rows', id, rows, progress, label }            every ~100 ms
- *                  { type: 'done', id, record }                           verdict and checks
+ *                  { type: 'done', id, record, seconds, summary }         verdict, checks, metrics
  *                  { type: 'error', id, name, message }                   ConfigError, RangeError, …
  *
  * Training loops are synchronous, so a 'stop' message is only delivered between stages. When
@@ -18,6 +18,7 @@ import { useWasm } from '../src/engine/backend/index.js';
 import { relaxedMaddFuses } from '../src/engine/backend/wasm.js';
 import { getExperiment } from '../src/experiments/registry.js';
 import { runExperiment, type Row } from '../src/experiments/runner.js';
+import { runSummary } from '../src/lab/summary.js';
 
 export type ToWorker =
   | { type: 'run'; id: number; experiment: string; config: Record<string, unknown>; stopFlag?: SharedArrayBuffer }
@@ -26,7 +27,7 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'ready'; backend: string; kernel: string; variant?: string }
   | { type: 'rows'; id: number; rows: Record<string, Row[]>; progress: number; label?: string }
-  | { type: 'done'; id: number; record: unknown; seconds: number }
+  | { type: 'done'; id: number; record: unknown; seconds: number; summary: Record<string, number> }
   | { type: 'error'; id: number; name: string; message: string; stack?: string };
 
 const FLUSH_MS = 100;
@@ -85,7 +86,7 @@ async function run(msg: Extract<ToWorker, { type: 'run' }>) {
     });
     progress = 1;
     flush(); // always: carries the final progress even when no rows are pending
-    post({ type: 'done', id: msg.id, record: out.record, seconds: (performance.now() - t0) / 1000 });
+    post({ type: 'done', id: msg.id, record: out.record, seconds: (performance.now() - t0) / 1000, summary: runSummary(exp, out.record, out.result) });
   } catch (e) {
     if (pendingCount) flush();
     const err = e instanceof Error ? e : new Error(String(e));

@@ -9,6 +9,8 @@ import { finishRun, runExperiment, type CellResult, type RunOptions, type RunOut
 import type { Experiment, ExperimentRecord } from '../experiments/types.js';
 import type { Row } from '../experiments/runner.js';
 import { FileSink } from '../reports/recorder.js';
+import { runSummary } from './summary.js';
+export { defaultSummary } from './summary.js';
 import { writeArtifacts, writeReport } from '../reports/write.js';
 
 export interface CellTask {
@@ -34,13 +36,6 @@ export interface CellOutcome {
 export interface CellRunOptions {
   /** Return the cell's observable rows with its outcome (for the run store). */
   withSeries?: boolean;
-}
-
-/** Default summary: each check whose measurement is one finite number, by check name. */
-export function defaultSummary(record: ExperimentRecord): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const c of record.checks) if (typeof c.measured === 'number' && Number.isFinite(c.measured)) out[c.name] = c.measured;
-  return out;
 }
 
 /** With a directory: report.json / report.html and any artifacts beside the streamed rows. */
@@ -72,8 +67,6 @@ export async function runCell(task: CellTask, opts: Omit<RunOptions, 'label' | '
   const { withSeries, ...run } = opts;
   const t0 = performance.now();
   const { record, saved, series, result } = await runCellHere(exp, task, run);
-  const summary = record.status === 'ok' || record.status === 'diverged'
-    ? { ...defaultSummary(record), ...(exp.summary && record.status === 'ok' ? exp.summary(record.config, result) : {}) }
-    : {};
+  const summary = runSummary(exp, record, result);
   return { record, saved, summary, ...(withSeries ? { series: [...series] } : {}), seconds: (performance.now() - t0) / 1000 };
 }
