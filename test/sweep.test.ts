@@ -73,3 +73,15 @@ describe('sweep axes', () => {
     expect(() => specFromFile(qs, { experiment: qs.name, axes: [{ dim: [20, 40], steps: [1] }] })).toThrow(/equal length/);
   });
 });
+
+describe('run summaries (metrics for families of runs)', () => {
+  it('quadratic-stability reports the planted sharpness and counts the diverging learning rates', async () => {
+    const { runCell } = await import('../src/lab/cell.js');
+    const out = await runCell({ experiment: 'quadratic-stability', config: { dim: 10, steps: 300, lrFactors: [0.95, 1.5], lambdaMax: 3 } });
+    expect(out.record.verdict).toBe('confirmed');
+    expect(out.summary.sharpness).toBeCloseTo(3, 8);
+    expect(out.summary.sharpnessPower).toBeCloseTo(3, 6);
+    expect(out.summary.diverged).toBe(1);
+    expect(out.summary.maxCurveDeviation).toBeLessThan(1e-6);
+  });
+});

@@ -194,6 +194,10 @@ export const catapultExperiment: Experiment<CatapultConfig, CatapultResult, Cata
   ],
   predict: predictCatapult,
   run: (c, ctx) => runCatapult(c, ctx),
+  summary: (_c, r) => {
+    const cat = r.runs.filter((x) => x.role === 'catapult');
+    return { lambda0: r.lambda0, maxSpike: Math.max(1, ...cat.map((x) => x.spike)), finalLoss: cat.length ? cat[cat.length - 1].loss[cat[cat.length - 1].loss.length - 1] : NaN };
+  },
   compare: compareCatapult,
   plots: catapultPlots,
 };

@@ -389,6 +389,11 @@ export const dlnExperiment: Experiment<DlnConfig, DlnResult, DlnPrediction> = {
   ],
   predict: predictDln,
   run: runDln,
+  summary: (_c, r) => ({
+    maxModeDeviation: r.gd.trace.maxDeviation,
+    ...(r.flow ? { flowMaxModeDeviation: r.flow.trace.maxDeviation } : {}),
+    ...(r.conservation ? { flowConservationDrift: r.conservation.flowDrift } : {}),
+  }),
   compare: compareDln,
   plots: dlnPlots,
 };

@@ -251,6 +251,13 @@ export const quadraticStabilityExperiment: Experiment<QuadraticStabilityConfig, 
   ],
   predict: predictQuadraticStability,
   run: runQuadraticStability,
+  // Stable metric names for sweeps: the measured sharpness, and per stability side the worst case.
+  summary: (_c, r) => ({
+    sharpness: r.sharpness.lanczos,
+    sharpnessPower: r.sharpness.power,
+    maxCurveDeviation: Math.max(...r.runs.map((m) => m.curveDeviation).filter(Number.isFinite), 0),
+    diverged: r.runs.filter((m) => m.outcome === 'diverges').length,
+  }),
   compare: compareQuadraticStability,
   plots,
 };

@@ -216,6 +216,7 @@ export const spectralBiasExperiment: Experiment<SpectralBiasConfig, SpectralBias
   ],
   predict: predictSpectralBias,
   run: runSpectralBias,
+  summary: (_c, r) => ({ kernelDrift: r.kernelDrift, topModeRate: r.rates[0]?.rate ?? NaN, maxRateShift: Math.max(0, ...r.rateShift) }),
   compare: compareSpectralBias,
   plots: spectralBiasPlots,
 };
