@@ -22,6 +22,7 @@ import type { FloatArray, FloatDType } from '../../src/engine/dtype.js';
 import { grad, hvp, valueAndGrad } from '../../src/engine/autodiff.js';
 import { crossEntropyWithIds, mseLoss, scale } from '../../src/engine/ops.js';
 import { Rng } from '../../src/engine/rng.js';
+import { withArena } from '../../src/engine/arena.js';
 import { Tensor, randn, tensor } from '../../src/engine/tensor.js';
 import type { Model } from '../../src/nn/model.js';
 import { cnn } from '../../src/models/cnn.js';
@@ -135,10 +136,11 @@ function timeStep(pr: Problem, p: Plan): Timing {
   const state = opt.init(data);
   const loss = (...ps: Tensor[]) => pr.loss(pr.model.apply(ps, pr.x));
   let t = 0;
-  const step = () => {
+  // As the training loop runs a step: inside an arena scope (tensors in wasm memory, no copies).
+  const step = () => withArena(() => {
     const { grads } = valueAndGrad(loss, params);
     opt.step(grads.map((g) => g.data as FloatArray), state, data, ++t, pr.lr);
-  };
+  });
   return time(step, { warmup: 2, minRuns: p.runs, minSeconds: p.seconds });
 }
 
@@ -148,7 +150,8 @@ function timeGradHvp(pr: Problem, p: Plan): { grad: Timing; hvp: Timing } {
   const v = params.map((w, i) => randn(rng.split(`v${i}`), w.shape.slice(), 1, pr.model.dtype as FloatDType));
   const loss = (...ps: Tensor[]) => pr.loss(pr.model.apply(ps, pr.x));
   const opts = { warmup: 2, minRuns: p.runs, minSeconds: p.seconds };
-  return { grad: time(() => grad(loss, params), opts), hvp: time(() => hvp(loss, params, v), opts) };
+  // Results are only timed, never kept, so each call can run in an arena scope.
+  return { grad: time(() => withArena(() => { grad(loss, params); }), opts), hvp: time(() => withArena(() => { hvp(loss, params, v); }), opts) };
 }
 
 const spread = (t: { median_ms?: number; min_ms?: number; max_ms?: number; runs?: number } | undefined): string =>
@@ -283,7 +286,7 @@ async function run(ctx: BenchContext): Promise<SectionResult> {
   if (torchNote) notes.push(torchNote);
   notes.push(
     `Times are medians (issue 8 §5), min–max and the number of runs in each note: at least ${p.runs} timed runs and ${p.seconds} s per figure after 2 untimed warm-up calls, the same rule on the PyTorch side. Ratio = PyTorch median / our median (> 1: ours faster), both measured in this run, PyTorch first.`,
-    'Our optimizers are src/training/optim (sgd, adamw) through the in-place `step`, on the parameters\' own buffers; PyTorch uses torch.optim.SGD / AdamW with zero_grad(set_to_none=True). The HVP is grad of ⟨∇L, v⟩ on both sides.',
+    'Our optimizers are src/training/optim (sgd, adamw) through the in-place `step`, on the parameters\' own buffers; PyTorch uses torch.optim.SGD / AdamW with zero_grad(set_to_none=True). The HVP is grad of ⟨∇L, v⟩ on both sides. Each timed call of ours runs in an arena scope (withArena), as the training loop runs its steps: tensors live in wasm memory, kernels neither copy nor allocate.',
   );
   if (!p.heavyBackends.includes('wasm')) notes.push('CNN and transformer rows run on the native backend only in this mode.');
   if (ctx.quick) notes.push('**--quick run**: reduced repetitions; a smoke test of the pipeline, not a measurement.');
