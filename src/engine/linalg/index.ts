@@ -24,7 +24,7 @@ export {
   randomOrthogonal,
   qr,
 } from './matrix.js';
-export { type EighResult, eigh, eigvalsh, tridiagonalEigen, tridiagonalEigenEnds } from './eigh.js';
+export { type EighMethod, type EighOptions, type EighResult, eigh, eigvalsh, tridiagonalEigen, tridiagonalEigenEnds } from './eigh.js';
 export { type SvdResult, svd, singularValues } from './svd.js';
 export { type LU, cholesky, choleskySolve, logDet, luFactor, luSolve, solve } from './solve.js';
 export { type LanczosOptions, type LanczosResult, lanczos } from './lanczos.js';
