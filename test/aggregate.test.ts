@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/engine/rng.js';
-import { argminOver, groupBySeed, stats } from '../src/lab/aggregate.js';
+import { argminOver, fitOverAxis, groupBySeed, stats } from '../src/lab/aggregate.js';
 
 describe('aggregation over seeds', () => {
   it('stats: mean, sample std (n − 1) and standard error by hand', () => {
@@ -59,5 +59,23 @@ describe('aggregation over seeds', () => {
     expect(span).toBeGreaterThanOrEqual(3);
     expect(f.lo).toBeLessThanOrEqual(3e-3);
     expect(f.hi).toBeGreaterThanOrEqual(3e-3);
+  });
+
+  it('fits over an axis: a planted power law per group, diverged points left out', () => {
+    // y = c·n^{−1/2} with c = 1 (width 64 group) and c = 3 (other group), seeds with ±1% noise.
+    const cells = [];
+    for (const [depth, c] of [[2, 1], [4, 3]] as const) for (const n of [16, 64, 256, 1024]) for (const seed of [0, 1]) {
+      const diverged = depth === 4 && n === 1024;
+      cells.push({ coords: { depth, n, seed }, status: diverged ? 'diverged' : 'done', summary: diverged ? {} : { dev: c * n ** -0.5 * (1 + 0.01 * (seed ? 1 : -1)) } });
+    }
+    const [d2, d4] = fitOverAxis(cells, 'n', 'dev', 'loglog');
+    expect(d2.coords).toEqual({ depth: 2 });
+    expect(d2.slope).toBeCloseTo(-0.5, 12);
+    expect(Math.exp(d2.intercept)).toBeCloseTo(1, 12);
+    expect(d4.x).toEqual([16, 64, 256]);
+    expect(d4.slope).toBeCloseTo(-0.5, 12);
+    expect(Math.exp(d4.intercept)).toBeCloseTo(3, 12);
+    const lin = fitOverAxis([0, 1, 2].map((x) => ({ coords: { x }, status: 'done', summary: { y: 2 * x + 1 } })), 'x', 'y');
+    expect(lin[0]).toMatchObject({ slope: 2, intercept: 1 });
   });
 });

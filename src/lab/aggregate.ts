@@ -5,10 +5,14 @@
  *   argminOver  — per group of the other axes, the axis value minimising a metric's seed mean,
  *                 with a percentile-bootstrap interval: resample the seeds with replacement
  *                 (B times, seeded), recompute every mean and the argmin, report the 2.5% and
- *                 97.5% quantiles of the argmin (Efron & Tibshirani 1993, ch. 13).
+ *                 97.5% quantiles of the argmin (Efron & Tibshirani 1993, ch. 13);
+ *   fitOverAxis — per group of the other axes, a straight-line fit of the metric's seed mean
+ *                 against an axis (linear, or log–log for a power law y ∝ x^slope), with the
+ *                 slope's standard error from observables/fit.ts.
  */
 import { Rng } from '../engine/rng.js';
 import { canonicalJson } from './sweep.js';
+import { linearFit, logLogFit, type LineFit } from '../observables/fit.js';
 
 export interface AggCell {
   coords: Record<string, unknown>;
@@ -117,4 +121,37 @@ export function argminOver(cells: readonly AggCell[], axis: string, metric: stri
     out.push({ coords: o.coords, argmin: values[full.i], min: full.mean, lo: q(0.025), hi: q(0.975), seeds: seeds.length });
   }
   return out;
+}
+
+export interface AxisFit extends LineFit {
+  coords: Record<string, unknown>;
+  /** Axis values used (those with a finite seed mean, and positive ones for log–log). */
+  x: number[];
+  y: number[];
+}
+
+/**
+ * Fit the seed mean of `metric` against `axis` for each setting of the other axes. Points
+ * without a finite mean (diverged or failed everywhere) are left out and the fit says so by
+ * its `x`; fewer than 2 points give NaN.
+ */
+export function fitOverAxis(cells: readonly AggCell[], axis: string, metric: string, kind: 'linear' | 'loglog' = 'linear'): AxisFit[] {
+  const groups = groupBySeed(cells);
+  const outer = new Map<string, { coords: Record<string, unknown>; pts: [number, number][] }>();
+  for (const g of groups) {
+    const x = g.coords[axis];
+    if (typeof x !== 'number') continue;
+    const { [axis]: _a, ...rest } = g.coords;
+    const key = canonicalJson(rest);
+    let o = outer.get(key);
+    if (!o) outer.set(key, (o = { coords: rest, pts: [] }));
+    const y = g.metrics[metric]?.mean;
+    if (y !== undefined && Number.isFinite(y) && (kind === 'linear' || (x > 0 && y > 0))) o.pts.push([x, y]);
+  }
+  return [...outer.values()].map(({ coords, pts }) => {
+    pts.sort((a, b) => a[0] - b[0]);
+    const x = pts.map((p) => p[0]), y = pts.map((p) => p[1]);
+    const fit = x.length >= 2 ? (kind === 'loglog' ? logLogFit(x, y) : linearFit(x, y)) : { slope: NaN, intercept: NaN, se: NaN };
+    return { coords, x, y, ...fit };
+  });
 }
