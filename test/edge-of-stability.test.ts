@@ -9,8 +9,9 @@ import {
   catapultPhase, catapultWindow, gdMultiplier, isStable, maxStableLr, quadraticGdLoss, stabilityThreshold, uvStep, uvTrajectory,
 } from '../src/theory/edge-of-stability.js';
 import {
-  analyzeTrace, edgeOfStabilityExperiment, eosSchema, eosChecks, flowWithSharpness, gdWithSharpness, type SharpnessTrace,
+  analyzeTrace, edgeOfStabilityExperiment, eosSchema, eosChecks, flowWithSharpness, gdWithSharpness, type EosConfig, type EosResult, type SharpnessTrace,
 } from '../src/experiments/edge-of-stability.js';
+import { runExperiment, runGridCell, type CellExecutor, type CellResult } from '../src/experiments/runner.js';
 import { blockSharpnessTracker, densityRows, mlpBlocks, sharpnessTracker } from '../src/observables/trackers.js';
 import { mlpProblem, type MlpProblem } from '../src/training/problem.js';
 import { catapultChecks, spikeOf } from '../src/experiments/catapult.js';
@@ -440,4 +441,46 @@ describe('data: MNIST subset', () => {
     const m0 = mean(0), m1 = mean(1);
     expect(Math.hypot(...m0.map((x, j) => x - m1[j]))).toBeGreaterThan(3);
   });
+});
+
+describe('edge-of-stability as a grid of cells (one per η; the largest η also runs the flow control)', () => {
+  const small = { data: 'synthetic', samples: 60, width: 16, depth: 1, steps: 300, sharpnessEvery: 10, lr: 0.5, lrScales: [1, 0.8], perLayerEvery: 50, densityProbes: 2, densityLanczos: 8 };
+  const reversedCells: CellExecutor = async (exp, config, keys, { signal }) => {
+    const p = exp.predict(config);
+    const out: (CellResult | null)[] = keys.map(() => null);
+    for (let i = keys.length - 1; i >= 0; i--) out[i] = await runGridCell(exp, config, keys[i], p, signal);
+    return out;
+  };
+
+  it('reversed cell order gives the same record and series; theory lines open, the flow closes the sharpness series', async () => {
+    const a = await runExperiment(edgeOfStabilityExperiment, small);
+    const b = await runExperiment(edgeOfStabilityExperiment, small, { cells: reversedCells });
+    expect(b.record.checks).toEqual(a.record.checks);
+    expect([...b.series]).toEqual([...a.series]);
+    const r = a.result as EosResult;
+    expect(r.runs.map((x) => x.lr)).toEqual([0.5, 0.4]);
+    expect(r.flow?.status).toBe('completed');
+    const methods = a.series.get('sharpness')!.map((row) => row.method);
+    expect(methods.slice(0, 4)).toEqual(['theory', 'theory', 'theory', 'theory']);
+    expect(methods.indexOf('flow')).toBe(methods.lastIndexOf('GD') + 1);
+    expect(methods.slice(methods.indexOf('flow')).every((m) => m === 'flow')).toBe(true);
+    // The sharpness at θ₀ is that of the first trace (same init, same tracker seed).
+    expect(r.sharpness0).toBe(r.runs[0].trace.sharpness[0]);
+    // Checkpoints: one per completed run, the final θ of that run.
+    const arts = edgeOfStabilityExperiment.artifacts!(a.record.config as EosConfig, r);
+    expect(arts.length).toBe(r.runs.filter((x) => x.status === 'completed').length);
+    expect(Array.from(arts[1].params.flatMap((t) => Array.from(t.data)))).toEqual(r.runs[1].theta);
+    expect(arts[0].data.x.length).toBe(60);
+  }, 60_000);
+
+  it('a cell that did not run leaves the run interrupted', async () => {
+    const dropFirst: CellExecutor = async (exp, config, keys, opts) => {
+      const out = await reversedCells(exp, config, keys, opts);
+      return [null, ...out.slice(1)];
+    };
+    const out = await runExperiment(edgeOfStabilityExperiment, small, { cells: dropFirst });
+    expect(out.record.status).toBe('interrupted');
+    expect((out.result as EosResult).runs.map((x) => x.lr)).toEqual([0.4]);
+    expect((out.result as EosResult).flow).toBeUndefined();
+  }, 60_000);
 });

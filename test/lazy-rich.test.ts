@@ -12,8 +12,8 @@ import {
 import { angularConcentration, kernelTargetAlignment, logLogFit, relativeChange } from '../src/observables/feature-learning.js';
 import { arcUnionMeasure, concentrationBaseline, lazyRichLearningRate, linearizedDisplacement } from '../src/theory/lazy-rich.js';
 import { gradientDescent } from '../src/training/gd.js';
-import { runExperiment } from '../src/experiments/runner.js';
-import { lazyRichExperiment, type LazyRichConfig } from '../src/experiments/lazy-rich.js';
+import { runExperiment, runGridCell, type CellExecutor, type CellResult } from '../src/experiments/runner.js';
+import { lazyRichExperiment, type LazyRichConfig, type LazyRichResult } from '../src/experiments/lazy-rich.js';
 import { lazyRichSchema } from '../src/experiments/lazy-rich.js';
 
 const DEG = Math.PI / 180;
@@ -204,8 +204,7 @@ describe('lazy-rich experiment', () => {
   it('the checks can fail: a wrong exponent or a wrong baseline is falsified', async () => {
     const config = lazyRichSchema.parse({ alphas: [0.1, 30, 100, 300], widths: [], replicates: 2, steps: 1500 }) as LazyRichConfig;
     const p = lazyRichExperiment.predict(config);
-    const ctx = { rng: new Rng(0), progress: () => {}, record: () => {}, signal: new AbortController().signal };
-    const r = await lazyRichExperiment.run!(config, ctx, p);
+    const r = (await runExperiment(lazyRichExperiment, config)).result as LazyRichResult;
     const good = lazyRichExperiment.compare(config, r, p);
     const byName = (cs: typeof good.checks, s: string) => cs.find((c) => c.name.includes(s))!;
     expect(byName(good.checks, 'relative weight change').verdict).toBe('confirmed');
@@ -216,5 +215,53 @@ describe('lazy-rich experiment', () => {
     expect(byName(naive.checks, 'relative weight change').verdict).toBe('falsified');
     const wrongBaseline = lazyRichExperiment.compare(config, r, { ...p, baseline: 0.3 });
     expect(byName(wrongBaseline.checks, 'isotropic baseline').verdict).toBe('falsified');
+  });
+});
+
+/** Runs a grid's cells last to first: a cell's numbers must not depend on the order cells run in. */
+const reversedCells: CellExecutor = async (exp, config, keys, { signal }) => {
+  const p = exp.predict(config);
+  const out: (CellResult | null)[] = keys.map(() => null);
+  for (let i = keys.length - 1; i >= 0; i--) out[i] = await runGridCell(exp, config, keys[i], p, signal);
+  return out;
+};
+
+describe('lazy-rich as a grid of cells', () => {
+  const small = { width: 20, samples: 16, alphas: [0.3, 30, 100], widths: [6, 10], replicates: 2, steps: 60 };
+
+  it('cells are (replicate, α) then (replicate, width); run in reverse they give the same record and series', async () => {
+    const config = lazyRichSchema.parse(small) as LazyRichConfig;
+    const keys = lazyRichExperiment.grid!.cells(config, lazyRichExperiment.predict(config));
+    expect(keys.length).toBe(2 * 3 + 2 * 2);
+    const a = await runExperiment(lazyRichExperiment, small);
+    const b = await runExperiment(lazyRichExperiment, small, { cells: reversedCells });
+    expect(b.record.checks).toEqual(a.record.checks);
+    expect([...b.series]).toEqual([...a.series]);
+    // Measured trajectories (replicate 0, smallest and largest α) come before the dashed teacher rays.
+    const kinds = a.series.get('trajectories')!.map((r) => r.kind);
+    expect(kinds.indexOf('theory')).toBe(kinds.lastIndexOf('measured') + 1);
+  });
+
+  it('a cell re-derives its replicate: the (replicate 1, α = 30) cell is plain GD from the documented streams', async () => {
+    const config = lazyRichSchema.parse(small) as LazyRichConfig;
+    const p = lazyRichExperiment.predict(config);
+    const cell = await runGridCell(lazyRichExperiment, config, { kind: 'alpha', replicate: 1, j: 1 }, p, new AbortController().signal);
+    const rr = new Rng(config.seed).split('replicate1');
+    const X = gaussianInputs(16, 2, rr.split('data'));
+    const y = teacherForward(teacherFromAngles(config.teacherAngles.map((t) => t * DEG), config.teacherOutputs), X);
+    const th0 = initTwoLayer({ m: 20, d: 2, alpha: 1 }, rr.split('init'));
+    const gd = gradientDescent(twoLayerObjective({ m: 20, d: 2, alpha: 30 }, X, y), th0, { lr: lazyRichLearningRate(config.eta0, 30, 20), steps: 60 });
+    expect((cell.result as { weight: number }).weight).toBe(relativeChange(th0, gd.theta));
+    expect(cell.rows).toEqual([]); // only replicate 0 records trajectories
+  });
+
+  it('a cell that did not run (interrupt) leaves the run interrupted', async () => {
+    const dropLast: CellExecutor = async (exp, config, keys, opts) => {
+      const out = await reversedCells(exp, config, keys.slice(0, -1), opts);
+      return [...out, null];
+    };
+    const out = await runExperiment(lazyRichExperiment, small, { cells: dropLast });
+    expect(out.record.status).toBe('interrupted');
+    expect((out.result as LazyRichResult).widthSweep.length).toBe(2);
   });
 });

@@ -36,6 +36,10 @@
  *     crossing t_c (found online by the rule above; mid-run if there is none) and at the end —
  *     Gaussian-broadened on one grid with one σ (1% of the joint Ritz range), so each curve
  *     integrates to 1.
+ *
+ * Grid: one cell per η (each rebuilds the data and the shared init from the seed); the cell of the
+ * largest η also measures S(θ₀) and runs the flow control, whose rows are replayed after every
+ * GD run's rows, so each series keeps the order of one sequential run.
  */
 import { z } from 'zod';
 import { zeros } from '../engine/tensor.js';
@@ -328,6 +332,8 @@ export interface EosResult {
   sharpness0: number;
   runs: EosRun[];
   flow?: FlowControl;
+  /** GD runs (grid cells) that did not run: interrupted. */
+  missing?: number;
 }
 
 /** Full-batch GD at step lr with sharpness every k steps; records loss and sharpness rows. */
@@ -444,50 +450,83 @@ export function flowWithSharpness(
   return { lr, times, sharpness: vals, maxRatio, status, gradients };
 }
 
-async function runEos(c: EosConfig, ctx: RunContext, p: EosPrediction): Promise<EosResult> {
+/** One cell: GD at η = lrs[i] from the shared init; the cell of the largest η (i = 0) also runs the flow control. */
+interface EosCell { i: number; lr: number }
+
+/** A cell's result: the GD run and the trained problem's data; cell 0 adds S(θ₀) and the flow. */
+interface EosCellResult {
+  run: EosRun;
+  dataset: string;
+  model: EosResult['model'];
+  parameters: number;
+  sharpness0?: number;
+  flow?: FlowControl;
+  /** Rows the flow recorded, replayed after every GD run's rows (so each series keeps its order). */
+  flowRows?: [string, Record<string, number | string>][];
+}
+
+function eosCells(c: EosConfig, p: EosPrediction): EosCell[] {
+  return p.lrs.map((lr, i) => ({ i, lr }));
+}
+
+async function eosCell(c: EosConfig, { i, lr }: EosCell, ctx: RunContext, p: EosPrediction): Promise<EosCellResult> {
   const ds = await loadDigits({ data: c.data, samples: c.samples, pool: c.pool, classes: c.classes, seed: c.seed });
   const prob = mlpProblem(ds, { ...c, seed: c.seed });
-  const s0 = sharpnessTracker(prob.hvp, prob.objective.dim, c.lanczosTol).measure(prob.theta0);
-  const work = p.lrs.length + (c.flowControl ? 2 : 0);
-  let done = 0;
-  for (const [i, lr] of p.lrs.entries()) {
-    for (const step of [0, c.steps]) ctx.record('sharpness', { eta: etaLabel(lr), lr, step, sharpness: p.thresholds[i], ratio: 1, method: 'theory' });
-    if (c.perLayerEvery > 0) for (const step of [0, c.steps]) ctx.record('perLayer', { eta: etaLabel(lr), lr, step, block: '2/η', lambda: p.thresholds[i], ratio: 1, method: 'theory' });
+  const s0 = i === 0 ? sharpnessTracker(prob.hvp, prob.objective.dim, c.lanczosTol).measure(prob.theta0) : NaN;
+  if (i === 0) {
+    // The theory lines of every η open their series, as they did when the runs were one loop.
+    for (const [k, eta] of p.lrs.entries()) {
+      for (const step of [0, c.steps]) ctx.record('sharpness', { eta: etaLabel(eta), lr: eta, step, sharpness: p.thresholds[k], ratio: 1, method: 'theory' });
+      if (c.perLayerEvery > 0) for (const step of [0, c.steps]) ctx.record('perLayer', { eta: etaLabel(eta), lr: eta, step, block: '2/η', lambda: p.thresholds[k], ratio: 1, method: 'theory' });
+    }
   }
-  const blocks = mlpBlocks(prob.like);
-  const runs: EosRun[] = [];
-  for (const [i, lr] of p.lrs.entries()) {
-    if (ctx.signal.aborted) break;
-    const extras: GdExtras = {
-      ...(c.perLayerEvery > 0 ? { perLayer: { every: c.perLayerEvery, blocks } } : {}),
-      ...(i === 0 && c.densityProbes > 0 ? {
-        density: { steps: c.densitySteps.length ? c.densitySteps : 'auto' as const, probes: c.densityProbes, lanczos: c.densityLanczos, crossFraction: c.crossFraction, seed: c.seed },
-      } : {}),
-    };
-    const run = gdWithSharpness(prob, lr, c.steps, c.sharpnessEvery, c.lanczosTol, ctx, (f) => ctx.progress((done + f) / work), undefined, extras);
-    if (run.status !== 'diverged') run.analysis = analyzeTrace(run.trace, c);
-    runs.push(run);
-    done += 1;
-  }
-  let flow: FlowControl | undefined;
-  if (c.flowControl && runs.length && !ctx.signal.aborted) {
-    const r0 = runs[0];
-    const reached = !!r0.analysis && r0.analysis.crossStep >= 0 && r0.analysis.maxRatio >= c.reachFraction;
-    const tMin = reached ? r0.lr * r0.analysis!.crossStep : 0;
+  const extras: GdExtras = {
+    ...(c.perLayerEvery > 0 ? { perLayer: { every: c.perLayerEvery, blocks: mlpBlocks(prob.like) } } : {}),
+    ...(i === 0 && c.densityProbes > 0 ? {
+      density: { steps: c.densitySteps.length ? c.densitySteps : 'auto' as const, probes: c.densityProbes, lanczos: c.densityLanczos, crossFraction: c.crossFraction, seed: c.seed },
+    } : {}),
+  };
+  const share = i === 0 && c.flowControl ? 1 / 3 : 1;
+  const run = gdWithSharpness(prob, lr, c.steps, c.sharpnessEvery, c.lanczosTol, ctx, (f) => ctx.progress(share * f), undefined, extras);
+  if (run.status !== 'diverged') run.analysis = analyzeTrace(run.trace, c);
+  const out: EosCellResult = {
+    run, dataset: ds.description, parameters: prob.objective.dim,
+    model: { spec: prob.spec, shapes: prob.like.map((t) => t.shape.slice()), X: Array.from(ds.X), Y: Array.from(ds.Y), n: ds.n, d: ds.d, classes: ds.classes },
+  };
+  if (i !== 0) return out;
+  out.sharpness0 = s0;
+  if (c.flowControl && !ctx.signal.aborted) {
+    const reached = !!run.analysis && run.analysis.crossStep >= 0 && run.analysis.maxRatio >= c.reachFraction;
+    const tMin = reached ? run.lr * run.analysis!.crossStep : 0;
     // Without a GD crossing the control has nothing to contrast with (its check is out of
     // regime), so the costly flow is skipped.
-    if (!reached) flow = { lr: r0.lr, times: [0], sharpness: [s0], maxRatio: NaN, status: 'skipped', gradients: 0 };
-    else flow = flowWithSharpness(prob, r0.lr, { steps: c.steps, every: c.sharpnessEvery, tol: c.lanczosTol, stop: c.flowStop, tMin, dt: c.flowDt }, ctx, (f) => ctx.progress((done + 2 * f) / work));
+    if (!reached) out.flow = { lr: run.lr, times: [0], sharpness: [s0], maxRatio: NaN, status: 'skipped', gradients: 0 };
+    else {
+      const rows: [string, Record<string, number | string>][] = [];
+      const held: RunContext = { ...ctx, record: (series, row) => { rows.push([series, row]); } };
+      out.flow = flowWithSharpness(prob, run.lr, { steps: c.steps, every: c.sharpnessEvery, tol: c.lanczosTol, stop: c.flowStop, tMin, dt: c.flowDt }, held, (f) => ctx.progress(share + (1 - share) * f));
+      out.flowRows = rows;
+    }
   }
+  return out;
+}
+
+function aggregateEos(c: EosConfig, results: (EosCellResult | null)[], ctx: RunContext): EosResult {
+  const done = results.filter((r): r is EosCellResult => r !== null);
+  const first = results[0];
+  for (const [series, row] of first?.flowRows ?? []) ctx.record(series, row);
+  const any = done[0];
   return {
-    dataset: ds.description, model: { spec: prob.spec, shapes: prob.like.map((t) => t.shape.slice()), X: Array.from(ds.X), Y: Array.from(ds.Y), n: ds.n, d: ds.d, classes: ds.classes },
-    parameters: prob.objective.dim, sharpness0: s0, runs, ...(flow ? { flow } : {}),
+    dataset: any?.dataset ?? c.data, model: any?.model ?? { spec: { widths: [], activation: c.activation, bias: true }, shapes: [], X: [], Y: [], n: 0, d: 0, classes: c.classes },
+    parameters: any?.parameters ?? NaN, sharpness0: first?.sharpness0 ?? NaN, runs: done.map((r) => r.run),
+    ...(first?.flow ? { flow: first.flow } : {}),
+    ...(done.length < results.length ? { missing: results.length - done.length } : {}),
   };
 }
 
 function compareEos(c: EosConfig, r: EosResult) {
   const { checks, regime } = eosChecks(c, r.runs, r.flow);
-  const interrupted = r.runs.some((x) => x.status === 'interrupted') || r.flow?.status === 'interrupted';
+  const interrupted = !!r.missing || r.runs.some((x) => x.status === 'interrupted') || r.flow?.status === 'interrupted';
   return {
     checks, regime, status: interrupted ? 'interrupted' as const : 'ok' as const,
     note: `${r.dataset}; MLP ${c.depth}×${c.width} ${c.activation}, ${c.loss}, P = ${r.parameters}; S(θ₀) = ${fmt(r.sharpness0)}; ` +
@@ -519,6 +558,25 @@ function eosPlots(c: EosConfig): PlotSpec[] {
   return plots;
 }
 
+/**
+ * Scalars for sweeps: for the largest η (the first run) and the smallest (the last), the plateau
+ * S·η/2, the sharpening factor and the long-window loss ratio; the flow control's max S·η/2.
+ */
+function summaryEos(_c: EosConfig, r: EosResult): Record<string, number> {
+  const out: Record<string, number> = { sharpness0: r.sharpness0 };
+  const runs: [string, EosRun | undefined][] = [['largestEta', r.runs[0]], ['smallestEta', r.runs.length > 1 ? r.runs[r.runs.length - 1] : undefined]];
+  for (const [name, run] of runs) {
+    if (!run) continue;
+    const a = run.analysis;
+    out[`${name}PlateauRatio`] = a?.plateauMean ?? NaN;
+    out[`${name}SharpeningFactor`] = a?.sharpeningFactor ?? NaN;
+    out[`${name}LossRatio`] = a?.lossRatio ?? NaN;
+    out[`${name}FinalLoss`] = run.trace.loss.length ? run.trace.loss[run.trace.loss.length - 1] : NaN;
+  }
+  if (r.flow) out.flowMaxRatio = r.flow.maxRatio;
+  return out;
+}
+
 /** One checkpoint per completed GD run (the final weights at that η), with the training data. */
 function eosArtifacts(c: EosConfig, r: EosResult): ModelArtifact[] {
   const m = r.model;
@@ -546,8 +604,15 @@ export const edgeOfStabilityExperiment: Experiment<EosConfig, EosResult, EosPred
     { label: 'η = 0.1: sharpening too slow to reach 2/η in 400 steps', config: { samples: 300, lr: 0.1, lrScales: [1], steps: 400, flowControl: false, perLayerEvery: 0, densityProbes: 0 }, expect: 'out-of-regime' },
   ],
   predict: predictEos,
-  run: runEos,
+  grid: {
+    cells: eosCells,
+    cell: eosCell,
+    aggregate: aggregateEos,
+    // Every η runs the same steps; the largest also takes the density snapshots and the flow control.
+    cost: (c, k: EosCell) => (k.i === 0 ? 1 + (c.flowControl ? 1 : 0) + (c.densityProbes > 0 ? 0.2 : 0) : 1),
+  },
   compare: compareEos,
   plots: eosPlots,
+  summary: summaryEos,
   artifacts: eosArtifacts,
 };

@@ -4,7 +4,8 @@
  * Student f(x) = (α/m) Σ a_i ReLU(w_iᵀx) (doubling-trick init, f₀ ≡ 0) learns a 3-unit ReLU
  * teacher on 2-D Gaussian inputs by full-batch GD with η = η₀ m min(1, α)/α² (theory/lazy-rich.ts).
  * For each α of the sweep, `replicates` independent (data, init) draws; the same init is reused
- * across α within a replicate, so only α differs. Checks:
+ * across α within a replicate, so only α differs. Grid: one cell per (replicate, α) and per
+ * (replicate, width), each re-deriving its replicate's data and init from the seed. Checks:
  *   lazy end (α ≥ lazyFrom): log-log slopes of relative weight change (−1), feature change (−1),
  *     ReLU gate flips (−1) and NTK change (−½, flip-dominated; see the theory header), and the
  *     weight-change prefactor from the linearized model;
@@ -132,31 +133,57 @@ export interface LazyRichResult {
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-async function runLazyRich(c: LazyRichConfig, ctx: RunContext, p: LazyRichPrediction): Promise<LazyRichResult> {
+/**
+ * One cell of the grid: one trained network.
+ *   alpha: replicate r at α = alphas[j] (sorted), width m = config.width, that replicate's init;
+ *   width: replicate r in the NTK-parameterization width sweep, the first m neurons of that
+ *          replicate's widest network, α = c√m.
+ * Each cell re-derives its replicate's data and init from new Rng(seed).split(`replicate${r}`).
+ */
+type LazyRichCell = { kind: 'alpha'; replicate: number; j: number } | { kind: 'width'; replicate: number; w: number; m: number };
+
+const sortedAlphas = (c: LazyRichConfig) => [...c.alphas].sort((a, b) => a - b);
+const sortedWidths = (c: LazyRichConfig) => [...c.widths].sort((a, b) => a - b);
+
+function lazyRichCells(c: LazyRichConfig): LazyRichCell[] {
+  if (c.widths.some((m) => m % 2)) throw new RangeError(`--widths: every width must be even (got ${c.widths.join(', ')})`);
+  const R = Array.from({ length: c.replicates }, (_, r) => r);
+  const alphaCells = R.flatMap((replicate) => c.alphas.map((_, j) => ({ kind: 'alpha' as const, replicate, j })));
+  const widthCells = R.flatMap((replicate) => sortedWidths(c).map((m, w) => ({ kind: 'width' as const, replicate, w, m })));
+  return [...alphaCells, ...widthCells];
+}
+
+function lazyRichCell(c: LazyRichConfig, key: LazyRichCell, ctx: RunContext): RunStats {
   const teacher = teacherOf(c);
   const delta = c.coneDegrees * DEG;
-  const alphas = [...c.alphas].sort((a, b) => a - b);
-  const rng = new Rng(c.seed);
-  const total = c.replicates * (alphas.length + c.widths.reduce((a, m) => a + m / c.width, 0));
-  let done = 0;
-  const perAlpha: RunStats[][] = alphas.map(() => []);
-  const statuses: string[] = [];
-  const seSq: number[] = [];
-  for (let r = 0; r < c.replicates && !ctx.signal.aborted; r++) {
-    const rr = rng.split(`replicate${r}`);
-    const X = gaussianInputs(c.samples, 2, rr.split('data'));
-    const y = teacherForward(teacher, X);
+  const rr = new Rng(c.seed).split(`replicate${key.replicate}`);
+  const X = gaussianInputs(c.samples, 2, rr.split('data'));
+  const y = teacherForward(teacher, X);
+  if (key.kind === 'alpha') {
+    const alphas = sortedAlphas(c);
     const theta0 = initTwoLayer({ m: c.width, d: 2, alpha: 1 }, rr.split('init'));
-    alphas.forEach((alpha, j) => {
-      if (ctx.signal.aborted) return;
-      const traj = r === 0 && (j === 0 || j === alphas.length - 1);
-      const st = trainOne(c, c.width, alpha, X, y, theta0, teacher, ctx, traj, delta);
-      perAlpha[j].push(st);
-      statuses.push(st.status);
-      ctx.progress(++done / total);
-    });
-    if (perAlpha[0].length > r) seSq.push(perAlpha[0][r].concentrationSe0 ** 2);
+    const traj = key.replicate === 0 && (key.j === 0 || key.j === alphas.length - 1);
+    return trainOne(c, c.width, alphas[key.j], X, y, theta0, teacher, ctx, traj, delta);
   }
+  const mMax = Math.max(0, ...c.widths);
+  const thetaMax = initTwoLayer({ m: mMax, d: 2, alpha: 1 }, rr.split('init-widths'));
+  return trainOne(c, key.m, c.widthC * Math.sqrt(key.m), X, y, subNetwork(thetaMax, { m: mMax, d: 2, alpha: 1 }, key.m), teacher, ctx, false, delta);
+}
+
+function aggregateLazyRich(c: LazyRichConfig, results: (RunStats | null)[], ctx: RunContext, p: LazyRichPrediction): LazyRichResult {
+  const teacher = teacherOf(c);
+  const alphas = sortedAlphas(c);
+  const keys = lazyRichCells(c);
+  const perAlpha: RunStats[][] = alphas.map(() => []);
+  const seSq: number[] = [];
+  // A cell not run (interrupt) counts as an interrupted run.
+  const statuses = results.map((r) => r?.status ?? 'interrupted');
+  keys.forEach((k, i) => {
+    const st = results[i];
+    if (k.kind !== 'alpha' || !st) return;
+    perAlpha[k.j].push(st);
+    if (k.j === 0) seSq.push(st.concentrationSe0 ** 2);
+  });
   // Teacher rays (dashed) for the trajectory facets, long enough to cross every panel.
   for (const j of [0, alphas.length - 1]) {
     teacher.a.forEach((ak, k) => {
@@ -190,26 +217,16 @@ async function runLazyRich(c: LazyRichConfig, ctx: RunContext, p: LazyRichPredic
     ctx.record('concentration', { alpha: s.alpha, concentration: p.baseline, when: 'theory' });
   }
   // Width sweep in NTK parameterization α = c√m: per replicate one data set and one nested family
-  // of networks (the first m neurons of the widest), so only m varies; observables averaged.
+  // of networks (the first m neurons of the widest), so only m varies; observables averaged over
+  // the replicates in replicate order.
+  const acc = sortedWidths(c).map((m) => ({ m, alpha: c.widthC * Math.sqrt(m), weight: 0, weightPredicted: 0, ntk: 0, flips: 0, count: 0 }));
+  keys.forEach((k, i) => {
+    const st = results[i];
+    if (k.kind !== 'width' || !st) return;
+    const a = acc[k.w];
+    a.weight += st.weight; a.weightPredicted += st.weightPredicted; a.ntk += st.ntk; a.flips += st.flips; a.count++;
+  });
   const widthSweep: LazyRichResult['widthSweep'] = [];
-  const mMax = Math.max(0, ...c.widths);
-  if (c.widths.some((m) => m % 2)) throw new RangeError(`--widths: every width must be even (got ${c.widths.join(', ')})`);
-  const widths = [...c.widths].sort((a, b) => a - b);
-  const acc = widths.map((m) => ({ m, alpha: c.widthC * Math.sqrt(m), weight: 0, weightPredicted: 0, ntk: 0, flips: 0, count: 0 }));
-  for (let r = 0; r < c.replicates && mMax && !ctx.signal.aborted; r++) {
-    const rw = rng.split(`replicate${r}`);
-    const Xw = gaussianInputs(c.samples, 2, rw.split('data'));
-    const yw = teacherForward(teacher, Xw);
-    const thetaMax = initTwoLayer({ m: mMax, d: 2, alpha: 1 }, rw.split('init-widths'));
-    for (const a of acc) {
-      if (ctx.signal.aborted) break;
-      const st = trainOne(c, a.m, a.alpha, Xw, yw, subNetwork(thetaMax, { m: mMax, d: 2, alpha: 1 }, a.m), teacher, ctx, false, delta);
-      statuses.push(st.status);
-      a.weight += st.weight; a.weightPredicted += st.weightPredicted; a.ntk += st.ntk; a.flips += st.flips; a.count++;
-      done += a.m / c.width;
-      ctx.progress(done / total);
-    }
-  }
   for (const a of acc.filter((x) => x.count)) {
     const w = { m: a.m, alpha: a.alpha, weight: a.weight / a.count, weightPredicted: a.weightPredicted / a.count, ntk: a.ntk / a.count, flips: a.flips / a.count };
     widthSweep.push(w);
@@ -302,6 +319,25 @@ function compareLazyRich(c: LazyRichConfig, r: LazyRichResult, p: LazyRichPredic
   return { checks, regime, status, note };
 }
 
+/** Scalars for sweeps: the lazy-window exponents, the rich-end concentration, the width-sweep exponents. */
+function summaryLazyRich(c: LazyRichConfig, r: LazyRichResult): Record<string, number> {
+  const lazy = r.sweep.filter((s) => s.alpha >= c.lazyFrom);
+  const slope = (xs: number[], ys: number[]) => (xs.length >= 2 ? logLogFit(xs, ys).slope : NaN);
+  const bottom = r.sweep[0], top = r.sweep[r.sweep.length - 1];
+  const ws = r.widthSweep;
+  return {
+    weightExponent: slope(lazy.map((s) => s.alpha), lazy.map((s) => s.weight)),
+    featureExponent: slope(lazy.map((s) => s.alpha), lazy.map((s) => s.feature)),
+    ntkExponent: slope(lazy.map((s) => s.alpha), lazy.map((s) => s.ntk)),
+    flipsExponent: slope(lazy.map((s) => s.alpha), lazy.map((s) => s.flips)),
+    richConcentration: bottom?.concentration ?? NaN,
+    richLossRatio: bottom?.lossRatio ?? NaN,
+    lazyWeightChange: top?.weight ?? NaN,
+    widthWeightExponent: slope(ws.map((w) => w.m), ws.map((w) => w.weight)),
+    widthNtkExponent: slope(ws.map((w) => w.m), ws.map((w) => w.ntk)),
+  };
+}
+
 function lazyRichPlots(c: LazyRichConfig): PlotSpec[] {
   const baseline = concentrationBaseline(c.teacherAngles.map((a) => a * DEG), c.teacherOutputs, c.coneDegrees * DEG);
   return [
@@ -326,7 +362,14 @@ export const lazyRichExperiment: Experiment<LazyRichConfig, LazyRichResult, Lazy
     { label: 'no lazy end (fit window α ≥ 1)', config: { alphas: [0.3, 1, 3], lazyFrom: 1, widths: [], replicates: 1, steps: 1000 }, expect: 'out-of-regime' },
   ],
   predict: predictLazyRich,
-  run: runLazyRich,
+  grid: {
+    cells: lazyRichCells,
+    cell: lazyRichCell,
+    aggregate: aggregateLazyRich,
+    // GD cost per step ∝ width·samples; the two trajectory cells record every neuron 20 times (cheap).
+    cost: (c, k: LazyRichCell) => (k.kind === 'alpha' ? c.width : k.m),
+  },
   compare: compareLazyRich,
   plots: lazyRichPlots,
+  summary: summaryLazyRich,
 };

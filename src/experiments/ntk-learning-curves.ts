@@ -20,6 +20,8 @@
  * NTK-KRR formula has no NNGP-variance term for f₀). Test MSE averaged over networkDraws draws (data
  * and init) against (i) eigenlearning and (ii) KRR on the same training sets (paired). Regime: NTK
  * moved ≤ networkMaxNtkChange during training (width ≫ n), converged, ridge = 0, no divergence.
+ * Grid: one cell for the kernel-matrix spectrum, one per (draw, n) of KRR, one per (draw, n) of the
+ * network route, each with its own stream from the seed; aggregate averages over draws in draw order.
  */
 import { z } from 'zod';
 import { Rng } from '../engine/rng.js';
@@ -269,74 +271,124 @@ function kernelBlock(spec: FullyConnectedSpec, kind: 'ntk' | 'nngp', A: Mat, B?:
   return kind === 'ntk' ? k.ntk : k.nngp;
 }
 
-async function runNtkLearningCurves(c: NtkLearningCurvesConfig, ctx: RunContext, p: NtkLearningCurvesPrediction): Promise<NtkLearningCurvesResult> {
+/**
+ * One cell of the grid:
+ *   spectrum: eig(K)/N of the kernel matrix on N = spectrumSample points, block means per degree;
+ *   krr:      draw t of the training set of size n = ns[j], KRR with the analytic kernel;
+ *   network:  draw t at n = networkNs[j], the wide network of route (b) (and KRR on the same data).
+ * Streams: new Rng(seed).split('spectrum' | `draw${t}` | `network${t}`)[.split(`n${n}`)].
+ */
+type NtkCell = { kind: 'spectrum' } | { kind: 'krr'; draw: number; j: number; n: number } | { kind: 'network'; draw: number; j: number; n: number };
+
+/** Per degree: test MSE (+ ε²) and ⟨f̂, f*⟩/‖f*‖² of one KRR draw. */
+interface KrrCellResult { kind: 'krr'; mse: number[]; coeff: number[] }
+interface SpectrumCellResult { kind: 'spectrum'; blocks: { degree: number; lambda: number; multiplicity: number }[] }
+/** A network draw (null run: interrupted inside, not counted). */
+interface NetworkCellResult { kind: 'network'; run: NetworkRun | null }
+type NtkCellResult = KrrCellResult | SpectrumCellResult | NetworkCellResult;
+
+const withNetworkRoute = (c: NtkLearningCurvesConfig) => c.network && c.kernel === 'ntk';
+
+function ntkCells(c: NtkLearningCurvesConfig): NtkCell[] {
+  const cells: NtkCell[] = c.spectrumSample > 0 ? [{ kind: 'spectrum' }] : [];
+  for (let t = 0; t < c.draws; t++) c.ns.forEach((n, j) => cells.push({ kind: 'krr', draw: t, j, n }));
+  if (withNetworkRoute(c)) for (let t = 0; t < c.networkDraws; t++) c.networkNs.forEach((n, j) => cells.push({ kind: 'network', draw: t, j, n }));
+  return cells;
+}
+
+/** Relative cost: KRR ∝ n³ + 20·n·testPoints, a network run ∝ n²m² (GD steps × n·P), in rough common units. */
+function ntkCellCost(c: NtkLearningCurvesConfig, k: NtkCell): number {
+  if (k.kind === 'spectrum') return c.spectrumSample ** 3;
+  if (k.kind === 'krr') return k.n ** 3 + k.n * c.testPoints * 20;
+  return k.n * k.n * c.networkWidth ** 2 * 1e-3;
+}
+
+function ntkCell(c: NtkLearningCurvesConfig, k: NtkCell, ctx: RunContext, p: NtkLearningCurvesPrediction): NtkCellResult {
   const spec = kernelSpec(c);
   const rng = new Rng(c.seed);
-  const D = c.degrees.length;
-  const sums = c.degrees.map(() => c.ns.map(() => ({ s: 0, s2: 0, v: 0, v2: 0, k: 0 })));
-  const work = c.ns.reduce((a, n) => a + n ** 3 + n * c.testPoints * 20, 0) * c.draws;
-  let done = 0;
-  let interrupted = false;
-  const withNetwork = c.network && c.kernel === 'ntk';
-  // Rough cost shares for the progress bar: GD steps scale like n·P per step and n steps.
-  const netWork = withNetwork ? c.networkNs.reduce((a, n) => a + n * n * c.networkWidth ** 2, 0) * c.networkDraws * 1e-3 : 0;
-  const krrShare = work / (work + netWork);
-  // Spectrum and theory lines for the plots.
-  p.lambdas.forEach((l, k) => ctx.record('spectrum', { degree: k, lambda: l, multiplicity: p.multiplicities[k], method: 'Funk–Hecke' }));
-  // Route (a): the spectrum of the kernel matrix on N samples, eig(K)/N, averaged over each degree's block.
-  const matrixSpectrum: { degree: number; lambda: number }[] = [];
-  if (c.spectrumSample > 0) {
+  if (k.kind === 'spectrum') {
+    // Route (a): the spectrum of the kernel matrix on N samples, eig(K)/N, averaged over each degree's block.
     const N = c.spectrumSample;
     const ev = Array.from(eigvalsh(kernelBlock(spec, c.kernel, sampleSphere(N, c.dim, rng.split('spectrum'))))).reverse().map((v) => v / N);
     // Blocks in the order of decreasing Funk–Hecke eigenvalue; only blocks inside the first N/10 modes
     // (further down, eig(K)/N is biased upward at finite N: +10–20% by N/3, measured at d = 3).
-    const order = p.lambdas.map((l, k) => k).sort((a, b) => p.lambdas[b] - p.lambdas[a]);
+    const order = p.lambdas.map((l, d) => d).sort((a, b) => p.lambdas[b] - p.lambdas[a]);
+    const blocks: SpectrumCellResult['blocks'] = [];
     let start = 0;
-    for (const k of order) {
-      const m = p.multiplicities[k];
+    for (const d of order) {
+      const m = p.multiplicities[d];
       if (start + m > N / 10) break;
-      const lam = ev.slice(start, start + m).reduce((a, b) => a + b, 0) / m;
-      matrixSpectrum.push({ degree: k, lambda: lam });
-      ctx.record('spectrum', { degree: k, lambda: lam, multiplicity: m, method: `kernel matrix, N=${N}` });
+      blocks.push({ degree: d, lambda: ev.slice(start, start + m).reduce((a, b) => a + b, 0) / m, multiplicity: m });
       start += m;
     }
+    return { kind: 'spectrum', blocks };
   }
-  outer: for (let t = 0; t < c.draws; t++) {
-    for (const [j, n] of c.ns.entries()) {
-      if (ctx.signal.aborted) { interrupted = true; break outer; }
-      const r = rng.split(`draw${t}`).split(`n${n}`);
-      const X = sampleSphere(n, c.dim, r.split('train'));
-      const Xt = sampleSphere(c.testPoints, c.dim, r.split('test'));
-      const u = Array.from({ length: c.dim }, () => r.normal());
-      const K = kernelBlock(spec, c.kernel, X);
-      const Ks = kernelBlock(spec, c.kernel, Xt, X);
-      const Y = mat(n, D);
-      const Ft: Float64Array[] = [];
-      const noise = r.split('noise');
-      c.degrees.forEach((k, q) => {
-        const f = zonalHarmonic(X, k, u);
-        for (let a = 0; a < n; a++) Y.data[a * D + q] = f[a] + Math.sqrt(c.noise2) * noise.normal();
-        Ft.push(zonalHarmonic(Xt, k, u));
-      });
-      const alpha = krrSolve(K, Y, c.ridge);
-      for (let q = 0; q < D; q++) {
-        let mse = 0, proj = 0, norm = 0;
-        for (let i = 0; i < c.testPoints; i++) {
-          let f = 0;
-          for (let a = 0; a < n; a++) f += Ks.data[i * n + a] * alpha.data[a * D + q];
-          mse += (f - Ft[q][i]) ** 2;
-          proj += f * Ft[q][i];
-          norm += Ft[q][i] ** 2;
-        }
-        mse = mse / c.testPoints + c.noise2;
-        const coeff = proj / norm;
-        const acc = sums[q][j];
-        acc.s += mse; acc.s2 += mse * mse; acc.v += coeff; acc.v2 += coeff * coeff; acc.k++;
-      }
-      done += n ** 3 + n * c.testPoints * 20;
-      ctx.progress(krrShare * done / work, `draw ${t + 1}/${c.draws}`);
+  if (k.kind === 'network') {
+    const t = k.draw, n = k.n;
+    const run = networkLearningRun(c, n, rng.split(`network${t}`).split(`n${n}`), ctx.signal);
+    if (run.status === 'interrupted') return { kind: 'network', run: null };
+    run.testMse.forEach((e, q) => {
+      ctx.record('network', { draw: t, n, target: `degree ${c.degrees[q]}`, mse: e, krrMse: run.krrTestMse[q], trainOverTest: run.trainOverTest, ntkChange: run.ntkChange, ntkInitDeviation: run.ntkInitDeviation, steps: run.steps, status: run.status });
+    });
+    return { kind: 'network', run };
+  }
+  const D = c.degrees.length, n = k.n;
+  const r = rng.split(`draw${k.draw}`).split(`n${n}`);
+  const X = sampleSphere(n, c.dim, r.split('train'));
+  const Xt = sampleSphere(c.testPoints, c.dim, r.split('test'));
+  const u = Array.from({ length: c.dim }, () => r.normal());
+  const K = kernelBlock(spec, c.kernel, X);
+  const Ks = kernelBlock(spec, c.kernel, Xt, X);
+  const Y = mat(n, D);
+  const Ft: Float64Array[] = [];
+  const noise = r.split('noise');
+  c.degrees.forEach((deg, q) => {
+    const f = zonalHarmonic(X, deg, u);
+    for (let a = 0; a < n; a++) Y.data[a * D + q] = f[a] + Math.sqrt(c.noise2) * noise.normal();
+    Ft.push(zonalHarmonic(Xt, deg, u));
+  });
+  const alpha = krrSolve(K, Y, c.ridge);
+  const mses: number[] = [], coeffs: number[] = [];
+  for (let q = 0; q < D; q++) {
+    let mse = 0, proj = 0, norm = 0;
+    for (let i = 0; i < c.testPoints; i++) {
+      let f = 0;
+      for (let a = 0; a < n; a++) f += Ks.data[i * n + a] * alpha.data[a * D + q];
+      mse += (f - Ft[q][i]) ** 2;
+      proj += f * Ft[q][i];
+      norm += Ft[q][i] ** 2;
     }
+    mses.push(mse / c.testPoints + c.noise2);
+    coeffs.push(proj / norm);
   }
+  return { kind: 'krr', mse: mses, coeff: coeffs };
+}
+
+function aggregateNtk(c: NtkLearningCurvesConfig, results: (NtkCellResult | null)[], ctx: RunContext, p: NtkLearningCurvesPrediction): NtkLearningCurvesResult {
+  const keys = ntkCells(c);
+  let interrupted = false;
+  // Spectrum and theory lines for the plots.
+  p.lambdas.forEach((l, k) => ctx.record('spectrum', { degree: k, lambda: l, multiplicity: p.multiplicities[k], method: 'Funk–Hecke' }));
+  const matrixSpectrum: { degree: number; lambda: number }[] = [];
+  // Route (a): KRR, accumulated over draws in draw order.
+  const sums = c.degrees.map(() => c.ns.map(() => ({ s: 0, s2: 0, v: 0, v2: 0, k: 0 })));
+  keys.forEach((key, i) => {
+    const res = results[i];
+    if (key.kind === 'network') return;
+    if (!res) { interrupted = true; return; }
+    if (res.kind === 'spectrum') {
+      for (const b of res.blocks) {
+        matrixSpectrum.push({ degree: b.degree, lambda: b.lambda });
+        ctx.record('spectrum', { degree: b.degree, lambda: b.lambda, multiplicity: b.multiplicity, method: `kernel matrix, N=${c.spectrumSample}` });
+      }
+    } else if (res.kind === 'krr' && key.kind === 'krr') {
+      res.mse.forEach((mse, q) => {
+        const coeff = res.coeff[q];
+        const acc = sums[q][key.j];
+        acc.s += mse; acc.s2 += mse * mse; acc.v += coeff; acc.v2 += coeff * coeff; acc.k++;
+      });
+    }
+  });
   const measured = c.degrees.map((degree, q) => {
     const stats = sums[q].map((a) => {
       const m = a.s / a.k, v = a.v / a.k;
@@ -344,31 +396,27 @@ async function runNtkLearningCurves(c: NtkLearningCurvesConfig, ctx: RunContext,
     });
     return { degree, mean: stats.map((s) => s.m), se: stats.map((s) => s.se), coeff: stats.map((s) => s.v), coeffSe: stats.map((s) => s.vse) };
   });
-  // Route (b): the wide network, trained.
+  // Route (b): the wide network, trained (only reported when route (a) is complete).
   let network: NetworkStats | undefined;
-  if (withNetwork && !interrupted) {
+  if (withNetworkRoute(c) && !interrupted) {
     const acc = c.degrees.map(() => c.networkNs.map(() => ({ s: 0, s2: 0, r: 0, r2: 0, kr: 0, k: 0 })));
-    let maxNtkChange = 0, maxTrainOverTest = 0, diverged = 0, runs = 0, steps = 0, ndone = 0;
-    netLoop: for (let t = 0; t < c.networkDraws; t++) {
-      for (const [j, n] of c.networkNs.entries()) {
-        if (ctx.signal.aborted) { interrupted = true; break netLoop; }
-        const run = networkLearningRun(c, n, rng.split(`network${t}`).split(`n${n}`), ctx.signal);
-        if (run.status === 'interrupted') { interrupted = true; break netLoop; }
-        runs++; steps += run.steps;
-        if (run.status === 'diverged') diverged++;
-        maxNtkChange = Math.max(maxNtkChange, Number.isFinite(run.ntkChange) ? run.ntkChange : Infinity);
-        maxTrainOverTest = Math.max(maxTrainOverTest, Number.isFinite(run.trainOverTest) ? run.trainOverTest : Infinity);
-        run.testMse.forEach((e, q) => {
-          const diff = e - run.krrTestMse[q];
-          ctx.record('network', { draw: t, n, target: `degree ${c.degrees[q]}`, mse: e, krrMse: run.krrTestMse[q], trainOverTest: run.trainOverTest, ntkChange: run.ntkChange, ntkInitDeviation: run.ntkInitDeviation, steps: run.steps, status: run.status });
-          if (!Number.isFinite(e)) return;
-          const a = acc[q][j];
-          a.s += e; a.s2 += e * e; a.r += diff; a.r2 += diff * diff; a.kr += run.krrTestMse[q]; a.k++;
-        });
-        ndone += n * n * c.networkWidth ** 2 * 1e-3;
-        ctx.progress(krrShare + (1 - krrShare) * ndone / Math.max(netWork, 1e-300), `network draw ${t + 1}/${c.networkDraws}, n=${n}`);
-      }
-    }
+    let maxNtkChange = 0, maxTrainOverTest = 0, diverged = 0, runs = 0, steps = 0;
+    keys.forEach((key, i) => {
+      if (key.kind !== 'network') return;
+      const res = results[i] as NetworkCellResult | null;
+      const run = res?.run;
+      if (!run) { interrupted = true; return; }
+      runs++; steps += run.steps;
+      if (run.status === 'diverged') diverged++;
+      maxNtkChange = Math.max(maxNtkChange, Number.isFinite(run.ntkChange) ? run.ntkChange : Infinity);
+      maxTrainOverTest = Math.max(maxTrainOverTest, Number.isFinite(run.trainOverTest) ? run.trainOverTest : Infinity);
+      run.testMse.forEach((e, q) => {
+        if (!Number.isFinite(e)) return;
+        const diff = e - run.krrTestMse[q];
+        const a = acc[q][key.j];
+        a.s += e; a.s2 += e * e; a.r += diff; a.r2 += diff * diff; a.kr += run.krrTestMse[q]; a.k++;
+      });
+    });
     const ms = (s: number, s2: number, k: number) => {
       const m = k ? s / k : NaN;
       return [m, k > 1 ? Math.sqrt(Math.max(s2 / k - m * m, 0) / (k - 1)) : NaN];
@@ -516,6 +564,26 @@ function compareNtkLearningCurves(c: NtkLearningCurvesConfig, r: NtkLearningCurv
   return { checks, regime: all, status: r.interrupted ? 'interrupted' as const : 'ok' as const };
 }
 
+/**
+ * Scalars for sweeps, worst over the targets: RMS relative error of KRR (and of the network, when
+ * run) against eigenlearning over n ≥ nMin, and the network's worst NTK change.
+ */
+function summaryNtk(c: NtkLearningCurvesConfig, r: NtkLearningCurvesResult, p = predictNtkLearningCurves(c)): Record<string, number> {
+  const rmsRel = (ns: number[], mean: number[], th: number[]) => {
+    const rel = ns.map((n, j) => j).filter((j) => ns[j] >= c.nMin && Number.isFinite(mean[j])).map((j) => (mean[j] - th[j]) / th[j]);
+    return rel.length ? Math.sqrt(rel.reduce((a, x) => a + x * x, 0) / rel.length) : NaN;
+  };
+  const worst = (xs: number[]) => (xs.length && xs.every(Number.isFinite) ? Math.max(...xs) : NaN);
+  const out: Record<string, number> = {
+    krrRmsRelError: worst(r.measured.map((m, q) => rmsRel(c.ns, m.mean, p.curves[q].testMse))),
+  };
+  if (r.network) {
+    out.networkRmsRelError = worst(r.network.curves.map((m, q) => rmsRel(c.networkNs, m.mean, p.networkCurves[q].testMse)));
+    out.networkMaxNtkChange = r.network.maxNtkChange;
+  }
+  return out;
+}
+
 function plots(): PlotSpec[] {
   return [
     { title: 'Learning curves: KRR (and trained network) test MSE vs eigenlearning', caption: 'Points: KRR with the analytic kernel and (method network, when run) the trained wide network, mean over draws, with ±1 standard-error bars; dashed lines: eigenlearning E_te = E₀((1 − L_k)² + ε²).', kind: 'scatter', series: 'curves', x: 'n', y: 'mse', stroke: 'target', dashed: 'method', xType: 'log', yType: 'log', errorY: { lo: 'lo', hi: 'hi' } },
@@ -544,7 +612,8 @@ export const ntkLearningCurvesExperiment: Experiment<NtkLearningCurvesConfig, Nt
     NETWORK_VARIANT,
   ],
   predict: predictNtkLearningCurves,
-  run: runNtkLearningCurves,
+  grid: { cells: ntkCells, cell: ntkCell, aggregate: aggregateNtk, cost: ntkCellCost },
   compare: compareNtkLearningCurves,
   plots,
+  summary: summaryNtk,
 };
