@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Tensor } from '../src/engine/tensor.js';
 import { parseNpy } from '../src/io/npy.js';
+import { decodeModelCheckpoint, encodeModelCheckpoint } from '../src/io/checkpoint.js';
 import { OnnxError, decodeOnnx, importOnnx, loadOnnxModel } from '../src/io/onnx.js';
 import { encodeOnnx } from '../src/io/onnx-proto.js';
 import { readSafetensors } from '../src/io/safetensors.js';
@@ -101,6 +102,14 @@ describe('ONNX models exported from PyTorch', () => {
     expect(m.layers[6].nodes).toEqual(['/Div', '/Erf', '/Add', '/Mul', '/Mul_1']);
     expect(m.origins.find((o) => o.name === 'fc2.W')).toMatchObject({ tensor: 'onnx::MatMul_28', transposed: true });
     expect(m.model.info.map((p) => p.role)).toEqual(['conv', 'bias', 'hidden', 'bias', 'norm-gain', 'norm-bias', 'output']);
+  });
+
+  it('an imported model saved as an lmech checkpoint reloads with the same outputs (its layers are in the registry)', () => {
+    const m = loadOnnxModel(`${FIX}/misc.onnx`);
+    const { manifest, bytes } = encodeModelCheckpoint({ model: m.model, params: m.params, loss: 'mse' });
+    const back = decodeModelCheckpoint(JSON.parse(JSON.stringify(manifest)), bytes);
+    const x = new Tensor(Float64Array.from({ length: 2 * m.model.spec.inShape!.reduce((a: number, b: number) => a * b, 1) }, (_, i) => Math.sin(i)), [2, ...m.model.spec.inShape!]);
+    expect(Array.from(back.model.apply(back.params, x).data)).toEqual(Array.from(m.model.apply(m.params, x).data));
   });
 });
 

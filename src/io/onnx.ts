@@ -40,7 +40,7 @@ import { dense } from '../nn/layers/dense.js';
 import { layerNorm } from '../nn/layers/norm.js';
 import { model as buildModel, type Model } from '../nn/model.js';
 import type { Layer } from '../nn/types.js';
-import { type ConstOp, onnxBias, onnxConst, onnxReshape, onnxSoftmax } from './onnx-layers.js';
+import { type ConstOp, onnxBias, onnxConst, onnxReshape, onnxSoftmax } from '../nn/layers/onnx.js';
 import { type OnnxGraph, type OnnxNode, OnnxError, type OnnxTensor, decodeOnnx } from './onnx-proto.js';
 import { readSafetensors } from './safetensors.js';
 

@@ -9,6 +9,7 @@ import { avgPool, conv2d, flatten, maxPool, type Conv2dOptions } from './layers/
 import { dense, type DenseOptions } from './layers/dense.js';
 import { embedding, positionEmbedding } from './layers/embedding.js';
 import { layerNorm, rmsNorm, type NormOptions } from './layers/norm.js';
+import { onnxBias, onnxConst, onnxReshape, onnxSoftmax, type ConstOp } from './layers/onnx.js';
 import { tiedEmbedding } from './layers/tied.js';
 import type { Layer, LayerSpec } from './types.js';
 
@@ -54,3 +55,8 @@ registerLayer('conv2d', (s) => conv2d(s.out as number, s.k as number, s as Conv2
 registerLayer('avgPool', (s) => avgPool(s.k as number, s.stride as number));
 registerLayer('maxPool', (s) => maxPool(s.k as number, s.stride as number));
 registerLayer('flatten', () => flatten());
+// Layers the ONNX importer (src/io/onnx.ts) emits, so a checkpoint of an imported model reloads.
+registerLayer('onnxSoftmax', (s) => onnxSoftmax(s.axis as number, Boolean(s.log)));
+registerLayer('onnxReshape', (s) => onnxReshape(s.shape as number[]));
+registerLayer('onnxBias', (s) => onnxBias(s.shape as number[]));
+registerLayer('onnxConst', (s) => onnxConst(s.op as ConstOp, s.value as number[], s.shape as number[], Boolean(s.constFirst)));

@@ -9,14 +9,13 @@
  *                             broadcast against x's trailing axes (ONNX Add with an initializer)
  *   onnxConst {op, value, shape, constFirst}:  x ↦ x ∘ c or c ∘ x for ∘ ∈ {+, −, ×, ÷} and a fixed c
  *                             (ONNX Add/Sub/Mul/Div with a constant operand)
- * Registered with the layer registry (nn/registry.ts) under these types, so a model's JSON spec
- * rebuilds once this module has been imported.
+ * Registered in the layer registry (nn/registry.ts) under these types, so a checkpoint of an
+ * imported model rebuilds from its JSON spec.
  */
-import { add, broadcastShapes, div, logSoftmax, mul, reshape, softmax, sub } from '../engine/ops.js';
-import { Tensor } from '../engine/tensor.js';
-import { param } from '../nn/param.js';
-import { registerLayer } from '../nn/registry.js';
-import type { Layer } from '../nn/types.js';
+import { add, broadcastShapes, div, logSoftmax, mul, reshape, softmax, sub } from '../../engine/ops.js';
+import { Tensor } from '../../engine/tensor.js';
+import { param } from '../param.js';
+import type { Layer } from '../types.js';
 
 export function onnxSoftmax(axis: number, log = false): Layer {
   if (!Number.isInteger(axis) || axis === 0) throw new RangeError(`onnxSoftmax.axis: must be a non-zero integer (not the batch axis; got ${axis})`);
@@ -92,8 +91,3 @@ export function onnxConst(op: ConstOp, value: readonly number[], shape: readonly
     },
   };
 }
-
-registerLayer('onnxSoftmax', (s) => onnxSoftmax(s.axis as number, Boolean(s.log)));
-registerLayer('onnxReshape', (s) => onnxReshape(s.shape as number[]));
-registerLayer('onnxBias', (s) => onnxBias(s.shape as number[]));
-registerLayer('onnxConst', (s) => onnxConst(s.op as ConstOp, s.value as number[], s.shape as number[], Boolean(s.constFirst)));
