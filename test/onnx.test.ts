@@ -108,7 +108,8 @@ describe('ONNX models exported from PyTorch', () => {
     const m = loadOnnxModel(`${FIX}/misc.onnx`);
     const { manifest, bytes } = encodeModelCheckpoint({ model: m.model, params: m.params, loss: 'mse' });
     const back = decodeModelCheckpoint(JSON.parse(JSON.stringify(manifest)), bytes);
-    const x = new Tensor(Float64Array.from({ length: 2 * m.model.spec.inShape!.reduce((a: number, b: number) => a * b, 1) }, (_, i) => Math.sin(i)), [2, ...m.model.spec.inShape!]);
+    const inShape = m.model.spec.inShape as number[];
+    const x = new Tensor(Float64Array.from({ length: 2 * inShape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i)), [2, ...inShape]);
     expect(Array.from(back.model.apply(back.params, x).data)).toEqual(Array.from(m.model.apply(m.params, x).data));
   });
 });
