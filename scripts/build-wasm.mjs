@@ -2,6 +2,9 @@
 // Assemble src/engine/backend/kernels.wat into src/engine/backend/wasm-bytes.generated.ts
 // (base64 strings, so the modules load the same way in Node and in the browser).
 //
+// Generated fragment: kernels-math.wat (the transcendental kernels) is written first by
+// scripts/math-kernels/gen.mjs from its coefficients (gitignored; never edit it by hand).
+//
 // Fragments: every src/engine/backend/kernels-*.wat file (sorted by name) is a list of
 // top-level module fields (funcs, globals, data) spliced into kernels.wat at the line
 // `;; @fragments`, so independent kernel families live in their own files but share one
@@ -22,12 +25,14 @@
 //   --check   assemble and validate only; exit 1 if the generated file is missing or stale.
 
 import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import wabtInit from 'wabt';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+execFileSync(process.execPath, [path.join(root, 'scripts/math-kernels/gen.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] });
 const watPath = path.join(root, 'src/engine/backend/kernels.wat');
 const outPath = path.join(root, 'src/engine/backend/wasm-bytes.generated.ts');
 const checkOnly = process.argv.includes('--check');

@@ -11,17 +11,19 @@ import type { FloatArray } from '../dtype.js';
  *   tanhBackward(g, y) = g ⊙ (1 − y)(1 + y)  (= g ⊙ tanh′ when y = tanh x),
  *   sigmoidBackward(g, y) = g ⊙ y(1 − y)     (= g ⊙ σ′ when y = σ(x)).
  *
- * The wasm versions (kernels-math.wat) compute in f64 with their own range reductions and
- * polynomials. Measured against mpmath (40 digits) on 125 398 points (steps of 2⁻¹⁰ on [−8, 8],
- * geometric ±1e-300…800, steps of 0.0123 on [−40, 40], plus edge cases), maximum error in f64
- * ulps of the exact value, over results in the normal range:
- *   exp 1.03 · tanh 1.48 · sigmoid 1.96 · erf 1.38 · gelu 1.93 (x ≥ 0), 5.8 (x < 0) ·
- *   geluSlope 2.1 (x ≥ 0), 4.7 (x < 0) and geluCurv 2.6, these two in ulps of their larger term
+ * The wasm versions (kernels-math.wat) compute in f64 with their own range reductions,
+ * a 64-entry table for exp, polynomials and rationals. Measured against mpmath (40 digits) on
+ * 125 407 points (steps of 2⁻¹⁰ on [−8, 8], geometric ±1e-300…800, steps of 0.0123 on [−40, 40],
+ * plus edge cases), maximum error in f64 ulps of the exact value, over results in the normal
+ * range, the worse of the two builds (relaxed SIMD with FMA / plain SIMD128):
+ *   exp 0.53 · tanh 1.27 · sigmoid 1.96 · erf 1.08 · gelu 1.42 (x ≥ 0), 5.2 (x < 0) ·
+ *   geluSlope 1.98 (x ≥ 0), 4.6 (x < 0) and geluCurv 2.4, these two in ulps of their larger term
  *   (max(Φ, |x|φ) resp. φ·max(2, x²): both cancel at their zeros, as does the reference).
- * Subnormal results are within a few units of 2⁻¹⁰⁷⁴ (up to 20 for gelu near x = −38, where
- * e^{−x²/2} itself is subnormal). The reference is not better everywhere: its erf series is off
- * by up to 17 ulp near |x| = 5…6, its gelu cancels in 1 + erf for x < 0 (0 for x < −8.5) and its
- * geluCurv rounds x² inside exp (≈ x²/2 ulp); test/math-kernels.test.ts pins those spots with
+ *   The relaxed build alone: gelu 1.21 / 4.3, geluSlope 1.93 / 4.6; the rest within 0.02.
+ * Subnormal results are within 2 units of 2⁻¹⁰⁷⁴ (also on a dense scan of x ∈ [−38.7, −37.4],
+ * where e^{−x²/2} itself is subnormal). The reference is not better everywhere: its erf series is
+ * off by up to 17 ulp near |x| = 5…6, its gelu cancels in 1 + erf for x < 0 (0 for x < −8.5) and
+ * its geluCurv rounds x² inside exp (≈ x²/2 ulp); test/math-kernels.test.ts pins those spots with
  * mpmath values. f32: computed in f64 and rounded once: ≤ 1 ulp f32 of the f64 reference
  * rounded to f32. The fused backward kernels are bit-identical to the reference.
  *
