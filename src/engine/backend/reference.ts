@@ -2,6 +2,7 @@ import type { FloatArray } from '../dtype.js';
 import type { Backend } from './types.js';
 import { referenceMath } from './math-kernels.js';
 import { referenceRows } from './row-kernels.js';
+import { referenceLinalg } from './linalg-kernels.js';
 
 /**
  * Portable, exact TypeScript kernels: the ground truth every other backend is tested against.
@@ -40,6 +41,7 @@ function matmul(
 export const referenceBackend: Backend = {
   ...referenceMath,
   ...referenceRows,
+  ...referenceLinalg,
   name: 'reference',
   matmul,
   axpby(alpha, x, beta, y, out) {

@@ -2,6 +2,7 @@ import type { FloatArray } from '../dtype.js';
 import type { LapackKernels } from '../linalg/native-lapack.js';
 import type { MathKernels } from './math-kernels.js';
 import type { RowKernels } from './row-kernels.js';
+import type { LinalgKernels } from './linalg-kernels.js';
 
 /**
  * The backend seam: the few hot kernels that dominate training cost. Everything else in the
@@ -13,7 +14,7 @@ import type { RowKernels } from './row-kernels.js';
  * (`math-kernels.ts`: activations and derivatives; `row-kernels.ts`: bias, row reductions,
  * softmax, fused losses). Callers check for a member and keep a portable route.
  */
-export interface Backend extends Partial<MathKernels>, Partial<RowKernels> {
+export interface Backend extends Partial<MathKernels>, Partial<RowKernels>, Partial<LinalgKernels> {
   readonly name: string;
   /** Which build of its kernels runs (wasm: 'relaxed-simd' or 'simd128'), where there are several. */
   readonly variant?: string;

@@ -6,6 +6,7 @@ import { wasmBase64, wasmRelaxedBase64 } from './wasm-bytes.generated.js';
 import type { WasmContext } from './wasm-context.js';
 import { wasmMathKernels } from './wasm-math.js';
 import { wasmRowKernels } from './wasm-rows.js';
+import { wasmLinalgKernels } from './wasm-linalg.js';
 
 /**
  * The WebAssembly SIMD128 backend: hand-written kernels in `kernels.wat`, assembled by
@@ -523,6 +524,7 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
   return attachArena({
     ...wasmMathKernels(ctx),
     ...wasmRowKernels(ctx),
+    ...wasmLinalgKernels(ctx),
     name: 'wasm',
     variant,
     matmul,

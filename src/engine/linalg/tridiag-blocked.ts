@@ -17,6 +17,16 @@
  * rank-2b update A ← A − [V W]·[W V]ᵀ at once, a matmul (the level-3 half), formed block row by
  * block row so only the upper triangle is computed.
  *
+ * Kernels and memory. The level-2 work runs on the backend's LinalgKernels
+ * (backend/linalg-kernels.ts): A⁽⁰⁾·v is one symvUpper; the row update and V·(Wᵀv) + W·(Vᵀv)
+ * are gemv's over the panel's rows [v₀ w₀ v₁ w₁ …]. A symmetric product streams the whole
+ * trailing triangle from memory for 4 flops per 8-byte element (memory-bound: at n = 2000 the
+ * triangle is 16 MB), so its operands must not be copied per call: on a backend with an arena
+ * (wasm; native inherits it) the reduction and the back-transformation run on arena copies of
+ * their arrays, which the kernels and the matmul read in place, and copy the results back.
+ * Where the copies do not fit (inside an arena scope already open and too full) they run on
+ * the heap arrays with the portable kernels.
+ *
  * Storage is row-major and only the upper triangle is read: row k is column k by symmetry, so
  * reflector k is built from row k, columns k+1.., and v_k (leading 1) is left there, exactly as
  * the unblocked `tridiagonalize` in eigh.ts leaves it.
@@ -28,7 +38,9 @@
  * matmuls. Cost 2·n²·(columns of Z) flops, all level 3.
  */
 import { householder } from './matrix.js';
+import { ARENA, Arena, withArena } from '../arena.js';
 import { backend } from '../backend/index.js';
+import { referenceLinalg, type LinalgKernels } from '../backend/linalg-kernels.js';
 
 /** Panel width of the reduction. */
 export const TRIDIAG_PANEL = 32;
@@ -36,104 +48,73 @@ export const TRIDIAG_PANEL = 32;
 const APPLY_BLOCK = 128;
 /** Rows per matmul when the rank-2b update is formed block row by block row. */
 const UPDATE_ROWS = 192;
+/** From this n on the reduction runs on arena copies of its arrays (so the level-2 kernels read them in place). */
+const RESIDENT_MIN_N = 64;
 
 /**
- * p[k+1..n) = A[k+1..n, k+1..n]·v over the upper triangle of the row-major n×n array a
- * (p and v indexed globally; only entries k+1.. are read or written).
+ * Run `fn` on zero-filled Float64Arrays of the given lengths carved from the active backend's
+ * own arena (the wasm backend's linear memory, inherited by the native backend), so its kernels
+ * read and write them in place instead of copying them per call. Returns false (without
+ * calling fn) when the backend has no arena of its own or the arrays do not fit: inside an
+ * already open scope the region cannot grow; an outermost scope that ran short is reopened
+ * once, sized by the demand the first try recorded.
  */
-function symvUpper(a: Float64Array, n: number, k: number, v: Float64Array, p: Float64Array): void {
-  p.fill(0, k + 1, n);
-  let i = k + 1;
-  // Four rows at a time: row i contributes a_ij·v_j to p_i and, by symmetry, a_ij·v_i to p_j.
-  for (; i + 3 < n; i += 4) {
-    const o0 = i * n, o1 = o0 + n, o2 = o1 + n, o3 = o2 + n;
-    const v0 = v[i], v1 = v[i + 1], v2 = v[i + 2], v3 = v[i + 3];
-    // The 4×4 diagonal block.
-    const a00 = a[o0 + i], a01 = a[o0 + i + 1], a02 = a[o0 + i + 2], a03 = a[o0 + i + 3];
-    const a11 = a[o1 + i + 1], a12 = a[o1 + i + 2], a13 = a[o1 + i + 3];
-    const a22 = a[o2 + i + 2], a23 = a[o2 + i + 3], a33 = a[o3 + i + 3];
-    let acc0 = a00 * v0 + a01 * v1 + a02 * v2 + a03 * v3;
-    let acc1 = a01 * v0 + a11 * v1 + a12 * v2 + a13 * v3;
-    let acc2 = a02 * v0 + a12 * v1 + a22 * v2 + a23 * v3;
-    let acc3 = a03 * v0 + a13 * v1 + a23 * v2 + a33 * v3;
-    for (let j = i + 4; j < n; j++) {
-      const a0 = a[o0 + j], a1 = a[o1 + j], a2 = a[o2 + j], a3 = a[o3 + j];
-      const vj = v[j];
-      acc0 += a0 * vj; acc1 += a1 * vj; acc2 += a2 * vj; acc3 += a3 * vj;
-      p[j] += a0 * v0 + a1 * v1 + a2 * v2 + a3 * v3;
-    }
-    p[i] += acc0; p[i + 1] += acc1; p[i + 2] += acc2; p[i + 3] += acc3;
+function withResident(lengths: readonly number[], fn: (bufs: Float64Array[]) => void): boolean {
+  const arena = (backend() as { [ARENA]?: unknown })[ARENA];
+  if (!(arena instanceof Arena)) return false;
+  const tries = arena.active ? 1 : 2;
+  for (let t = 0; t < tries; t++) {
+    const done = withArena(() => {
+      const bufs: Float64Array[] = [];
+      let ok = true;
+      // Ask for every array even after one failed, so the recorded demand covers them all.
+      for (const len of lengths) {
+        const v = arena.alloc('f64', len);
+        if (v instanceof Float64Array) bufs.push(v);
+        else ok = false;
+      }
+      if (ok) fn(bufs);
+      return ok;
+    }, arena);
+    if (done) return true;
   }
-  for (; i < n; i++) {
-    const o = i * n, vi = v[i];
-    let acc = a[o + i] * vi;
-    for (let j = i + 1; j < n; j++) {
-      const aij = a[o + j];
-      acc += aij * v[j];
-      p[j] += aij * vi;
-    }
-    p[i] += acc;
-  }
-}
-
-/** a[rowk + c] −= Σ_{s<t} (V[s,k]·W[s,c] + W[s,k]·V[s,c]) for c = k..n−1, two reflectors per pass. */
-function panelRowUpdate(
-  a: Float64Array, rowk: number, k: number, n: number, V: Float64Array, W: Float64Array, t: number,
-): void {
-  let s = 0;
-  for (; s + 1 < t; s += 2) {
-    const o0 = s * n, o1 = o0 + n;
-    const v0 = V[o0 + k], w0 = W[o0 + k], v1 = V[o1 + k], w1 = W[o1 + k];
-    for (let c = k; c < n; c++) {
-      a[rowk + c] -= (v0 * W[o0 + c] + w0 * V[o0 + c]) + (v1 * W[o1 + c] + w1 * V[o1 + c]);
-    }
-  }
-  if (s < t) {
-    const o0 = s * n, v0 = V[o0 + k], w0 = W[o0 + k];
-    for (let c = k; c < n; c++) a[rowk + c] -= v0 * W[o0 + c] + w0 * V[o0 + c];
-  }
+  return false;
 }
 
 /**
- * p −= V·(Wᵀv) + W·(Vᵀv) over entries k+1..n−1, with V, W holding t reflectors (rows of length
- * n); two reflectors per pass.
+ * Row k of the current matrix: a[rowk + c] −= Σ_{s<t} (V[s,k]·W[s,c] + W[s,k]·V[s,c]) for
+ * c = k..n−1, as one transposed matrix–vector product with the panel's [v₀ w₀ v₁ w₁ …] rows.
+ */
+function panelRowUpdate(
+  K: LinalgKernels, a: Float64Array, rowk: number, k: number, n: number, VW: Float64Array, t: number, coef: Float64Array,
+): void {
+  if (t === 0) return;
+  for (let s = 0; s < t; s++) {
+    coef[2 * s] = VW[(2 * s + 1) * n + k]; // W[s,k] multiplies v_s
+    coef[2 * s + 1] = VW[2 * s * n + k]; //  V[s,k] multiplies w_s
+  }
+  const len = n - k;
+  K.gemv(VW.subarray(k, k + (2 * t - 1) * n + len), coef.subarray(0, 2 * t), a.subarray(rowk + k, rowk + n), 2 * t, len, true, -1, 1, n);
+}
+
+/**
+ * p −= V·(Wᵀv) + W·(Vᵀv) over entries k+1..n−1 (V, W: the panel's t reflectors, stored as rows
+ * [v₀ w₀ v₁ w₁ …] of length n): the dot products [v_sᵀv, w_sᵀv] in one matrix–vector product,
+ * swapped in pairs, and the correction in one transposed product.
  */
 function panelCorrection(
-  p: Float64Array, v: Float64Array, k: number, n: number, V: Float64Array, W: Float64Array, t: number,
-  dotW: Float64Array, dotV: Float64Array,
+  K: LinalgKernels, p: Float64Array, v: Float64Array, k: number, n: number, VW: Float64Array, t: number,
+  dots: Float64Array, coef: Float64Array,
 ): void {
-  let s = 0;
-  for (; s + 1 < t; s += 2) {
-    const o0 = s * n, o1 = o0 + n;
-    let dw0 = 0, dv0 = 0, dw1 = 0, dv1 = 0;
-    for (let c = k + 1; c < n; c++) {
-      const vc = v[c];
-      dw0 += W[o0 + c] * vc; dv0 += V[o0 + c] * vc;
-      dw1 += W[o1 + c] * vc; dv1 += V[o1 + c] * vc;
-    }
-    dotW[s] = dw0; dotV[s] = dv0; dotW[s + 1] = dw1; dotV[s + 1] = dv1;
+  if (t === 0) return;
+  const len = n - k - 1, rows = 2 * t;
+  const block = VW.subarray(k + 1, k + 1 + (rows - 1) * n + len);
+  K.gemv(block, v.subarray(k + 1, n), dots.subarray(0, rows), rows, len, false, 1, 0, n);
+  for (let s = 0; s < t; s++) {
+    coef[2 * s] = dots[2 * s + 1]; // v_s·(w_sᵀv)
+    coef[2 * s + 1] = dots[2 * s]; // w_s·(v_sᵀv)
   }
-  if (s < t) {
-    const o0 = s * n;
-    let dw0 = 0, dv0 = 0;
-    for (let c = k + 1; c < n; c++) {
-      dw0 += W[o0 + c] * v[c];
-      dv0 += V[o0 + c] * v[c];
-    }
-    dotW[s] = dw0; dotV[s] = dv0;
-  }
-  s = 0;
-  for (; s + 1 < t; s += 2) {
-    const o0 = s * n, o1 = o0 + n;
-    const dw0 = dotW[s], dv0 = dotV[s], dw1 = dotW[s + 1], dv1 = dotV[s + 1];
-    for (let c = k + 1; c < n; c++) {
-      p[c] -= (V[o0 + c] * dw0 + W[o0 + c] * dv0) + (V[o1 + c] * dw1 + W[o1 + c] * dv1);
-    }
-  }
-  if (s < t) {
-    const o0 = s * n, dw0 = dotW[s], dv0 = dotV[s];
-    for (let c = k + 1; c < n; c++) p[c] -= V[o0 + c] * dw0 + W[o0 + c] * dv0;
-  }
+  K.gemv(block, coef.subarray(0, rows), p.subarray(k + 1, n), rows, len, true, -1, 1, n);
 }
 
 /**
@@ -142,30 +123,54 @@ function panelCorrection(
  * reflector scalars to betas (betas[n−2] = 0), and leaves reflector k's vector (leading 1) in
  * row k, columns k+1..n−1. Same contract and, to rounding, same output as the unblocked
  * reduction; `nb` is the panel width.
+ *
+ * The matrix–vector products go to the backend's level-2 kernels (backend/linalg-kernels.ts).
+ * A product reads its whole trailing matrix once, so on a backend with an arena (wasm, native)
+ * the reduction runs on an arena copy of `a` and its work arrays (copied back at the end),
+ * which the kernels and the matmul read in place; where that copy does not fit, it runs in
+ * place on the portable kernels.
  */
 export function tridiagonalizeBlocked(
   a: Float64Array, n: number, d: Float64Array, e: Float64Array, betas: Float64Array,
   nb = TRIDIAG_PANEL,
 ): void {
   if (!Number.isInteger(nb) || nb < 1) throw new RangeError(`tridiagonalizeBlocked: nb must be a positive integer, got ${nb}`);
+  const lengths = workLengths(n, nb);
+  const B = backend();
+  if (n >= RESIDENT_MIN_N && B.gemv && B.symvUpper) {
+    const K: LinalgKernels = { gemv: B.gemv, symvUpper: B.symvUpper };
+    const resident = withResident([n * n, ...lengths], ([ar, ...work]) => {
+      ar.set(a.subarray(0, n * n));
+      reduce(K, ar, n, d, e, betas, nb, work);
+      a.set(ar);
+    });
+    if (resident) return;
+  }
+  reduce(referenceLinalg, a, n, d, e, betas, nb, lengths.map((len) => new Float64Array(len)));
+}
+
+/** Lengths of the reduction's work arrays: VW, v, p, h, dots, coef, P, Q, C. */
+function workLengths(n: number, nb: number): number[] {
+  return [2 * nb * n, n, n, n, 2 * nb, 2 * nb, n * 2 * nb, n * 2 * nb, Math.min(UPDATE_ROWS, n) * n];
+}
+
+function reduce(
+  K: LinalgKernels, a: Float64Array, n: number, d: Float64Array, e: Float64Array, betas: Float64Array,
+  nb: number, work: Float64Array[],
+): void {
   const count = Math.max(n - 2, 0); // reflectors k = 0..n−3
-  // V and W of the current panel, one global-length row per reflector.
-  const V = new Float64Array(nb * n), W = new Float64Array(nb * n);
-  const v = new Float64Array(n), p = new Float64Array(n), h = new Float64Array(n);
-  const dotW = new Float64Array(nb), dotV = new Float64Array(nb);
+  // VW: the current panel's v_t (row 2t) and w_t (row 2t+1), global length n each.
+  // P, Q: packed [V W] and [W V] of the trailing rows; C: one block row of their product.
+  const [VW, v, p, h, dots, coef, P, Q, C] = work;
   const mu = new Float64Array(1);
-  // Packed [V W] and [W V] of the trailing rows, and one block row of their product.
-  const P = new Float64Array(n * 2 * nb), Q = new Float64Array(n * 2 * nb);
-  const C = new Float64Array(Math.min(UPDATE_ROWS, n) * n);
   const mm = backend();
   for (let k0 = 0; k0 < count; k0 += nb) {
     const b = Math.min(nb, count - k0);
-    V.fill(0, 0, b * n);
-    W.fill(0, 0, b * n);
+    VW.fill(0, 0, 2 * b * n);
     for (let t = 0; t < b; t++) {
       const k = k0 + t, rowk = k * n;
       // Row k of the current matrix: subtract the panel's updates so far.
-      panelRowUpdate(a, rowk, k, n, V, W, t);
+      panelRowUpdate(K, a, rowk, k, n, VW, t, coef);
       const len = n - k - 1;
       const beta = householder(a, rowk + k + 1, 1, len, h, mu);
       d[k] = a[rowk + k];
@@ -177,17 +182,18 @@ export function tridiagonalizeBlocked(
         a[rowk + k + 1 + i] = h[i];
       }
       if (beta === 0) continue; // H_k = I: v_k and w_k stay zero in the panel
-      // p = A⁽⁰⁾·v − V·(Wᵀv) − W·(Vᵀv).
-      symvUpper(a, n, k, v, p);
-      panelCorrection(p, v, k, n, V, W, t, dotW, dotV);
+      // p = A⁽⁰⁾·v − V·(Wᵀv) − W·(Vᵀv), A⁽⁰⁾ the trailing block from (k+1, k+1), upper triangle.
+      const off = (k + 1) * n + k + 1;
+      K.symvUpper(a.subarray(off, off + (len - 1) * n + len), v.subarray(k + 1, n), p.subarray(k + 1, n), len, 1, 0, n);
+      panelCorrection(K, p, v, k, n, VW, t, dots, coef);
       // w = β·p − (β²/2)(pᵀv)·v.
       let pv = 0;
       for (let c = k + 1; c < n; c++) pv += p[c] * v[c];
-      const K = 0.5 * beta * beta * pv;
-      const vt = V.subarray(t * n, (t + 1) * n), wt = W.subarray(t * n, (t + 1) * n);
+      const Kc = 0.5 * beta * beta * pv;
+      const vt = VW.subarray(2 * t * n, (2 * t + 1) * n), wt = VW.subarray((2 * t + 1) * n, (2 * t + 2) * n);
       for (let c = k + 1; c < n; c++) {
         vt[c] = v[c];
-        wt[c] = beta * p[c] - K * v[c];
+        wt[c] = beta * p[c] - Kc * v[c];
       }
     }
     // Trailing update of rows/cols r0.. : A ← A − [V W]·[W V]ᵀ, upper triangle only.
@@ -196,7 +202,7 @@ export function tridiagonalizeBlocked(
     for (let i = 0; i < m2; i++) {
       const r = r0 + i, o = i * b2;
       for (let t = 0; t < b; t++) {
-        const vr = V[t * n + r], wr = W[t * n + r];
+        const vr = VW[2 * t * n + r], wr = VW[(2 * t + 1) * n + r];
         P[o + t] = vr; P[o + b + t] = wr;
         Q[o + t] = wr; Q[o + b + t] = vr;
       }
@@ -205,9 +211,10 @@ export function tridiagonalizeBlocked(
       const rows = Math.min(UPDATE_ROWS, m2 - i0), cols = m2 - i0;
       const out = C.subarray(0, rows * cols);
       mm.matmul(P.subarray(i0 * b2, (i0 + rows) * b2), Q.subarray(i0 * b2, m2 * b2), out, rows, b2, cols, false, true);
+      // Row g of A from its diagonal on −= row i of the block, from column i on.
       for (let i = 0; i < rows; i++) {
-        const g = r0 + i0 + i, o = g * n, oc = i * cols;
-        for (let c = i; c < cols; c++) a[o + g - i + c] -= out[oc + c];
+        const g = r0 + i0 + i, oc = i * cols, row = a.subarray(g * n + g, (g + 1) * n);
+        mm.axpby(1, row, -1, out.subarray(oc + i, oc + cols), row);
       }
     }
   }
@@ -221,7 +228,8 @@ export function tridiagonalizeBlocked(
 
 /**
  * Z ← Q·Z in place, where Q = H₀H₁⋯H_{n−3} is left in `a` and `betas` by the reduction and Z
- * is n×cols row-major.
+ * is n×cols row-major. On a backend with an arena, Z and the work arrays are arena copies for
+ * the duration (the matmuls then read and write them in place, as in the reduction).
  */
 export function applyReflectors(
   a: Float64Array, n: number, betas: Float64Array, Z: Float64Array, cols: number,
@@ -229,11 +237,22 @@ export function applyReflectors(
 ): void {
   const count = Math.max(n - 2, 0);
   if (count === 0 || cols === 0) return;
+  // Y, G, T, X, X2, out.
+  const lengths = [n * nb, nb * nb, nb * nb, nb * cols, nb * cols, n * cols];
+  const resident = n >= RESIDENT_MIN_N && withResident([n * cols, ...lengths], ([z, ...work]) => {
+    z.set(Z.subarray(0, n * cols));
+    applyBlocks(a, n, betas, z, cols, nb, work);
+    Z.set(z);
+  });
+  if (!resident) applyBlocks(a, n, betas, Z, cols, nb, lengths.map((len) => new Float64Array(len)));
+}
+
+function applyBlocks(
+  a: Float64Array, n: number, betas: Float64Array, Z: Float64Array, cols: number, nb: number, work: Float64Array[],
+): void {
+  const count = Math.max(n - 2, 0);
   const mm = backend();
-  const Y = new Float64Array(n * nb);
-  const G = new Float64Array(nb * nb), T = new Float64Array(nb * nb);
-  const X = new Float64Array(nb * cols), X2 = new Float64Array(nb * cols);
-  const out = new Float64Array(n * cols);
+  const [Y, G, T, X, X2, out] = work;
   const lastStart = Math.floor((count - 1) / nb) * nb;
   for (let k0 = lastStart; k0 >= 0; k0 -= nb) {
     const bs = Math.min(nb, count - k0);
@@ -267,6 +286,6 @@ export function applyReflectors(
     mm.matmul(y, zs, x, bs, m, cols, true, false); // Yᵀ·Z
     mm.matmul(tt, x, x2, bs, bs, cols, false, false); // T·Yᵀ·Z
     mm.matmul(y, x2, o, m, bs, cols, false, false); // Y·T·Yᵀ·Z
-    for (let i = 0; i < o.length; i++) zs[i] -= o[i];
+    mm.axpby(1, zs, -1, o, zs); // Z −= Y·T·Yᵀ·Z (exactly zs − o, as a plain loop)
   }
 }
