@@ -1,20 +1,14 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { allocate, type FloatArray, type FloatDType } from '../src/engine/dtype.js';
 import { randn } from './support/arrays.js';
 import { Rng } from '../src/engine/rng.js';
 import type { Backend } from '../src/engine/backend/types.js';
 import { referenceBackend } from '../src/engine/backend/reference.js';
+import { ensureWasmBytes } from './support/wasm-bytes.js';
 
 // The wasm backend imports wasm-bytes.generated.ts (gitignored, written by
 // scripts/build-wasm.mjs). Assemble it here when it is missing or older than kernels.wat, so
 // this file also runs straight after a checkout or an edit of the kernels.
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const watFile = path.join(root, 'src/engine/backend/kernels.wat');
-const bytesFile = path.join(root, 'src/engine/backend/wasm-bytes.generated.ts');
 
 type WasmModule = typeof import('../src/engine/backend/wasm.js');
 let wasmMod: WasmModule;
@@ -24,9 +18,7 @@ let wasm: Backend;
 let wasmDefault: Backend;
 
 beforeAll(async () => {
-  if (!existsSync(bytesFile) || statSync(bytesFile).mtimeMs < statSync(watFile).mtimeMs) {
-    execFileSync(process.execPath, [path.join(root, 'scripts/build-wasm.mjs')], { stdio: 'pipe' });
-  }
+  ensureWasmBytes();
   wasmMod = await import('../src/engine/backend/wasm.js');
   wasm = await wasmMod.createWasmBackend({ minMatmulWork: 0, minElementwise: 0 });
   wasmDefault = await wasmMod.createWasmBackend();

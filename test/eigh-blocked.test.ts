@@ -15,6 +15,7 @@ import {
 import { eigh, eigvalsh, tridiagonalEigen } from '../src/engine/linalg/eigh.js';
 import { applyReflectors, tridiagonalizeBlocked } from '../src/engine/linalg/tridiag-blocked.js';
 import { secularRoots, secularVectors, tridiagonalDC } from '../src/engine/linalg/divide-conquer.js';
+import { isAscending, maxAbsArr, maxDiff } from './support/arrays.js';
 
 const EPS = 2.220446049250313e-16;
 const DC = { method: 'divide-conquer' } as const;
@@ -39,23 +40,6 @@ function planted(Q: Mat, lambda: ArrayLike<number>): Mat {
   return symmetrize(matmul(scaleCols(Q, lambda), transpose(Q)));
 }
 
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
-
-function maxAbsArr(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
-  return m;
-}
-
-function isAscending(a: ArrayLike<number>): boolean {
-  for (let i = 1; i < a.length; i++) if (a[i] < a[i - 1]) return false;
-  return true;
-}
 
 function tridiagonalMat(d: ArrayLike<number>, e: ArrayLike<number>): Mat {
   const n = d.length, T = mat(n, n);

@@ -7,8 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../src/engine/rng.js';
 import { randomOrthogonal } from '../src/engine/linalg/index.js';
 import { topHessianEigen } from '../src/observables/hessian.js';
@@ -16,6 +15,7 @@ import {
   filterNormalize, fitParabola, landscape1d, landscape2d, landscapeCsv, randomFilterNormalizedDirection, symmetricGrid,
 } from '../src/observables/landscape.js';
 import { register } from '../src/cli/commands/landscape.js';
+import { runCommand } from './support/hessian-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lmech-landscape-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -100,20 +100,7 @@ describe('filter normalization (Li et al. 2018)', () => {
   });
 });
 
-async function lmechLandscape(...args: string[]): Promise<string> {
-  const program = new Command();
-  program.exitOverride();
-  program.configureOutput({ writeErr: () => {}, writeOut: () => {} });
-  register(program);
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out += String(s); return true; });
-  try {
-    await program.parseAsync(['node', 'lmech', 'landscape', ...args]);
-  } finally {
-    spy.mockRestore();
-  }
-  return out;
-}
+const lmechLandscape = (...args: string[]) => runCommand(register, 'landscape', ...args);
 
 describe('lmech landscape on the PyTorch-exported MLP', () => {
   const FIX = 'test/fixtures/onnx';

@@ -8,29 +8,20 @@
 // reference kernels and the wasm ones (both builds, every size on the SIMD path) are checked on
 // odd sizes (n = 1, odd tails, m mod 4 ≠ 0), row strides lda > n, trans / no-trans, α / β
 // (β = 0 must ignore NaN in y), f32, the aliasing rules, and that arena operands run in place.
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ARENA, Arena, withArena } from '../src/engine/arena.js';
 import { referenceLinalg, type LinalgKernels } from '../src/engine/backend/linalg-kernels.js';
 import type { Backend } from '../src/engine/backend/types.js';
 import { wasmRelaxedSimdSupported } from '../src/engine/backend/wasm.js';
 import { Rng } from '../src/engine/rng.js';
+import { ensureWasmBytes } from './support/wasm-bytes.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bytesFile = path.join(root, 'src/engine/backend/wasm-bytes.generated.ts');
 const EPS = 2.220446049250313e-16;
 
 const wasm: Record<string, Backend> = {};
 
 beforeAll(async () => {
-  const dir = path.join(root, 'src/engine/backend');
-  const newest = Math.max(...readdirSync(dir).filter((f) => f.endsWith('.wat')).map((f) => statSync(path.join(dir, f)).mtimeMs));
-  if (!existsSync(bytesFile) || statSync(bytesFile).mtimeMs < newest) {
-    execFileSync(process.execPath, [path.join(root, 'scripts/build-wasm.mjs')], { stdio: 'pipe' });
-  }
+  ensureWasmBytes();
   const { createWasmBackend } = await import('../src/engine/backend/wasm.js');
   // minElementwise 0: every size, however small, runs the SIMD kernels.
   wasm.simd128 = await createWasmBackend({ minElementwise: 0, variant: 'simd128' });

@@ -29,6 +29,7 @@ import {
   tridiagonalEigen,
   tridiagonalEigenEnds,
 } from '../src/engine/linalg/index.js';
+import { isAscending, maxAbsArr, maxDiff } from './support/arrays.js';
 
 // ---------- helpers ----------
 
@@ -66,23 +67,6 @@ function firstCols(M: Mat, r: number): Mat {
   return out;
 }
 
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
-
-function maxAbsArr(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
-  return m;
-}
-
-function isAscending(a: ArrayLike<number>): boolean {
-  for (let i = 1; i < a.length; i++) if (a[i] < a[i - 1]) return false;
-  return true;
-}
 
 function randomSymmetric(n: number, rng: Rng): Mat {
   return symmetrize(randomGaussian(n, n, rng));

@@ -7,10 +7,6 @@
  * Skipped with the reason printed where the library cannot be loaded; under CI (CI=true), where
  * .ci/run installs libopenblas0, unavailability is a failure.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { allocate, type FloatArray, type FloatDType } from '../src/engine/dtype.js';
 import { randn } from './support/arrays.js';
@@ -23,18 +19,14 @@ import { createNativeBackend, nativeInfo, setNativeThreads } from '../src/engine
 import {
   cholesky, eigh, eigvalsh, eye, frobenius, matmul, randomGaussian, singularValues, sub, svd, transpose, type Mat,
 } from '../src/engine/linalg/index.js';
+import { ensureWasmBytes } from './support/wasm-bytes.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const watFile = path.join(root, 'src/engine/backend/kernels.wat');
-const bytesFile = path.join(root, 'src/engine/backend/wasm-bytes.generated.ts');
 
 let native: Backend | null = null;
 let reason = '';
 
 beforeAll(async () => {
-  if (!existsSync(bytesFile) || statSync(bytesFile).mtimeMs < statSync(watFile).mtimeMs) {
-    execFileSync(process.execPath, [path.join(root, 'scripts/build-wasm.mjs')], { stdio: 'pipe' });
-  }
+  ensureWasmBytes();
   try {
     native = await createNativeBackend();
     // One thread: the numbers do not depend on it, and the test machine's cores are shared.

@@ -6,10 +6,6 @@
 // differences of gradients for Hessian-vector products by double backward. The wasm kernels
 // are then checked against the reference kernels on random shapes (odd n for the SIMD tails,
 // rows = 1, n = 1), both dtypes.
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { grad, hvp } from '../src/engine/autodiff.js';
 import { backend, setBackend } from '../src/engine/backend/index.js';
@@ -23,20 +19,15 @@ import {
 import { Rng } from '../src/engine/rng.js';
 import { Tensor, tensor } from '../src/engine/tensor.js';
 import { fdGrad, relErr } from './support/fd.js';
+import { ensureWasmBytes } from './support/wasm-bytes.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bytesFile = path.join(root, 'src/engine/backend/wasm-bytes.generated.ts');
 
 /** Every call on the wasm kernels, however small. */
 let wasm: Backend;
 const saved = backend();
 
 beforeAll(async () => {
-  const dir = path.join(root, 'src/engine/backend');
-  const newest = Math.max(...readdirSync(dir).filter((f) => f.endsWith('.wat')).map((f) => statSync(path.join(dir, f)).mtimeMs));
-  if (!existsSync(bytesFile) || statSync(bytesFile).mtimeMs < newest) {
-    execFileSync(process.execPath, [path.join(root, 'scripts/build-wasm.mjs')], { stdio: 'pipe' });
-  }
+  ensureWasmBytes();
   const { createWasmBackend } = await import('../src/engine/backend/wasm.js');
   wasm = await createWasmBackend({ minElementwise: 0, minMatmulWork: 0 });
 });

@@ -10,19 +10,13 @@
  * (Higham, Accuracy and Stability of Numerical Algorithms, §3.1; u = 2⁻²⁴ for f32, 2⁻⁵³ for f64).
  * For f64 the "exact" value is itself a double sum, so the tolerance doubles.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { FloatArray } from '../src/engine/dtype.js';
 import { Rng } from '../src/engine/rng.js';
 import type { Backend } from '../src/engine/backend/types.js';
 import { referenceBackend } from '../src/engine/backend/reference.js';
+import { ensureWasmBytes } from './support/wasm-bytes.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const watFile = path.join(root, 'src/engine/backend/kernels.wat');
-const bytesFile = path.join(root, 'src/engine/backend/wasm-bytes.generated.ts');
 
 type WasmModule = typeof import('../src/engine/backend/wasm.js');
 let wasmMod: WasmModule;
@@ -30,9 +24,7 @@ let relaxedSupported = false;
 const backends: Record<'relaxed-simd' | 'simd128', Backend | undefined> = { 'relaxed-simd': undefined, simd128: undefined };
 
 beforeAll(async () => {
-  if (!existsSync(bytesFile) || statSync(bytesFile).mtimeMs < statSync(watFile).mtimeMs) {
-    execFileSync(process.execPath, [path.join(root, 'scripts/build-wasm.mjs')], { stdio: 'pipe' });
-  }
+  ensureWasmBytes();
   wasmMod = await import('../src/engine/backend/wasm.js');
   relaxedSupported = await wasmMod.wasmRelaxedSimdSupported();
   backends.simd128 = await wasmMod.createWasmBackend({ variant: 'simd128', minMatmulWork: 0 });
