@@ -3,31 +3,57 @@
  *   lmech verify            every registered experiment, quick config, verdict table
  *   lmech run <name> [...]  one experiment with any config option as a flag
  *   lmech list              experiments and their options
+ *   lmech report DIR        rebuild the report of an interrupted or killed run
+ *
+ * Runs go to worker threads (src/lab/pool.ts), even one run on one worker, so this thread
+ * stays free for Ctrl-C: the first stops the work within a step (a shared stop flag) and writes
+ * what was measured, marked interrupted; the second exits at once (130).
+ *
+ * Exit codes (EXIT below): 0 every verdict as expected, 1 a falsified or unexpected verdict,
+ * 2 bad input or usage, 3 runtime failure, 130 interrupted.
  */
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import cliProgress from 'cli-progress';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { selectBackend } from './backend.js';
-import { experiments, getExperiment } from '../experiments/registry.js';
-import { ConfigError, configFromArgs, describeOptions } from '../experiments/config.js';
+import { experiments } from '../experiments/registry.js';
+import { ConfigError, configFromArgs, describeOptions, parseConfig } from '../experiments/config.js';
 import type { Experiment } from '../experiments/types.js';
 import type { ExperimentRecord, Verdict } from '../experiments/types.js';
 import { checksTable, table } from '../reports/table.js';
 import { commands } from './commands/index.js';
+import { register as registerReport } from './commands/report.js';
 import { defaultWorkers, poolCells, runTasks } from '../lab/pool.js';
 import { finishCellHere, runCellHere, type CellOutcome, type CellTask } from '../lab/cell.js';
 import type { WorkerJob, WorkerResult } from '../lab/cell-worker.js';
 import { prepareRun, type CellResult } from '../experiments/runner.js';
+import { parseSeeds } from '../lab/sweep.js';
+import { claimOutDir, type ClaimedDir } from '../io/out-dir.js';
+import { manifestOf, writeManifest } from '../reports/manifest.js';
+import { makeDirs, writeFileAtomic } from '../io/fs-safe.js';
+import { MatrixFormatError } from '../io/npy.js';
+import { CheckpointError } from '../io/checkpoint.js';
 
-interface Common { json?: boolean; out?: string; backend?: string; quiet?: boolean; workers?: string }
+export const EXIT = { ok: 0, verdict: 1, usage: 2, runtime: 3, interrupted: 130 } as const;
+
+export const EXIT_HELP = `
+Exit codes:
+  0    every verdict as expected (run: not falsified)
+  1    a falsified verdict, or (verify) a verdict other than the expected one
+  2    bad input or usage: unknown command, experiment or flag, a missing or invalid value,
+       an --out directory in use or not empty, a computation over --max-memory
+  3    runtime failure (an error while running)
+  130  interrupted (Ctrl-C): what was measured is written, marked interrupted
+`;
+
+interface Common { json?: boolean; out?: string; backend?: string; quiet?: boolean; workers?: string; subdir?: boolean }
 
 /** Ctrl-C once: stop at the next step and write what was measured; twice: exit now. */
-function interruptible(): AbortController {
+function interruptible(what = 'finishing the current step and writing what was measured'): AbortController {
   const ac = new AbortController();
   process.on('SIGINT', () => {
-    if (ac.signal.aborted) process.exit(130);
-    process.stderr.write('\ninterrupted: finishing the current step and writing what was measured (Ctrl-C again to quit)\n');
+    if (ac.signal.aborted) process.exit(EXIT.interrupted);
+    process.stderr.write(`\ninterrupted: ${what} (Ctrl-C again to quit)\n`);
     ac.abort();
   });
   return ac;
@@ -54,12 +80,27 @@ function jsonRecord(r: ExperimentRecord) {
   };
 }
 
+/** The experiment of that name, or a usage error listing the known ones. */
+function experimentNamed(name: string): Experiment {
+  const e = experiments.find((x) => x.name === name);
+  if (!e) throw new ConfigError(`unknown experiment "${name}"; known: ${experiments.map((x) => x.name).join(', ')}`);
+  return e;
+}
+
+/** The terminal's width for tables (none when stdout is not a terminal and COLUMNS is unset). */
+function terminalWidth(): number | undefined {
+  if (process.stdout.isTTY && process.stdout.columns) return process.stdout.columns;
+  const c = Number(process.env.COLUMNS);
+  return Number.isInteger(c) && c > 20 ? c : undefined;
+}
+
 async function cmdRun(name: string, rest: string[]): Promise<number> {
-  const exp = getExperiment(name);
+  const exp = experimentNamed(name);
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(`lmech run ${exp.name} [options] [--json] [--out DIR] [--backend native|wasm|reference]${exp.grid ? ' [--workers N]' : ''}\n${exp.title}\n\n`);
+    process.stdout.write(`lmech run ${exp.name} [options] [--json] [--out DIR [--subdir]] [--backend native|wasm|reference]${exp.grid ? ' [--workers N]' : ''}\n${exp.title}\n\n`);
     describeExperiment(exp);
-    return 0;
+    process.stdout.write('--out DIR: reports and observables go there (manifest.json first); a DIR in use or not empty is refused, unless --subdir (a new subdirectory of it)\n' + EXIT_HELP);
+    return EXIT.ok;
   }
   const common: Common = {};
   const configArgs: string[] = [];
@@ -67,29 +108,53 @@ async function cmdRun(name: string, rest: string[]): Promise<number> {
     const a = rest[i];
     if (a === '--json') common.json = true;
     else if (a === '--quiet') common.quiet = true;
+    else if (a === '--subdir') common.subdir = true;
     else if (a === '--out' || a === '--backend' || a === '--workers') { if (i + 1 >= rest.length) throw new ConfigError(`${a} needs a value`); common[a.slice(2) as 'out' | 'backend' | 'workers'] = rest[++i]; }
     else if (a.startsWith('--out=') || a.startsWith('--backend=') || a.startsWith('--workers=')) { const [k, v] = a.slice(2).split('='); common[k as 'out' | 'backend' | 'workers'] = v; }
     else configArgs.push(a);
   }
+  if (common.subdir && !common.out) throw new ConfigError('--subdir: only with --out DIR');
+  const workers = common.workers === undefined ? defaultWorkers() : parseWorkers(common.workers);
   await selectBackend(common.backend);
   const raw = configFromArgs(exp.schema, configArgs, exp.name);
-  const ac = interruptible();
-  const bar = progressBar(!common.json && !common.quiet);
-  const cells = exp.grid ? poolCells({ workers: common.workers === undefined ? defaultWorkers() : parseWorkers(common.workers), backend: common.backend }) : undefined;
-  const { record, saved } = await runCellHere(exp, { experiment: exp.name, config: raw, ...(common.out ? { dir: common.out } : {}) }, { signal: ac.signal, cells, progress: (f, l) => bar.update(f, l ?? exp.name) });
-  bar.stop();
-  if (common.json) process.stdout.write(JSON.stringify(jsonRecord(record)) + '\n');
-  else {
-    process.stdout.write(`${exp.title}\n${exp.strand}\n\n${checksTable([record], process.stdout.isTTY)}\n\nverdict: ${record.verdict} (status ${record.status}, ${record.seconds.toFixed(1)} s)\n`);
-    const unmet = record.regime.filter((r) => !r.ok);
-    if (unmet.length) process.stdout.write(`regime not met: ${unmet.map((r) => r.name).join('; ')}\n`);
-    if (common.out) process.stdout.write(`report: ${join(common.out, 'report.html')}\n`);
-    for (const a of saved) process.stdout.write(`checkpoint: lmech hessian --model ${a.model} --data ${a.data}\n`);
+  const config = parseConfig(exp.schema, raw, exp.name) as Record<string, unknown>; // bad input fails here, before any directory is claimed
+  const claim: ClaimedDir | undefined = common.out ? claimOutDir(common.out, { subdir: common.subdir, name: exp.name }) : undefined;
+  try {
+    // What is being run, on disk before anything else (a kill -9 leaves at least this).
+    if (claim) writeManifest(claim.dir, manifestOf(exp.name, config));
+    const ac = interruptible();
+    const bar = progressBar(!common.json && !common.quiet);
+    const task: CellTask = { experiment: exp.name, config: raw, ...(claim ? { dir: claim.dir } : {}) };
+    let record: ExperimentRecord, saved: CellOutcome['saved'];
+    if (exp.grid) {
+      // The cells go to the pool; prediction, aggregation and comparison stay here (short).
+      ({ record, saved } = await runCellHere(exp, task, { signal: ac.signal, cells: poolCells({ workers, backend: common.backend }), progress: (f, l) => bar.update(f, l ?? exp.name) }));
+    } else {
+      // One run on one worker thread: this thread waits on events, so Ctrl-C lands at once.
+      const [out] = await runTasks<CellOutcome>([{ job: { kind: 'run', ...task } }], {
+        workers: 1, backend: common.backend, signal: ac.signal, onProgress: (_i, f, l) => bar.update(f, l ?? exp.name),
+      });
+      if (out === null) { bar.stop(); process.stderr.write('interrupted before the run started\n'); return EXIT.interrupted; }
+      if (out instanceof Error) throw out;
+      ({ record, saved } = out);
+    }
+    bar.stop();
+    if (common.json) process.stdout.write(JSON.stringify(jsonRecord(record)) + '\n');
+    else {
+      process.stdout.write(`${exp.title}\n${exp.strand}\n\n${checksTable([record], process.stdout.isTTY, { maxWidth: terminalWidth() })}\n\nverdict: ${record.verdict} (status ${record.status}, ${record.seconds.toFixed(1)} s)\n`);
+      const unmet = record.regime.filter((r) => !r.ok);
+      if (unmet.length) process.stdout.write(`regime not met: ${unmet.map((r) => r.name).join('; ')}\n`);
+      if (claim) process.stdout.write(`report: ${join(claim.dir, 'report.html')}\n`);
+      for (const a of saved) process.stdout.write(`checkpoint: lmech hessian --model ${a.model} --data ${a.data}\n`);
+    }
+    if (record.status === 'interrupted') return EXIT.interrupted;
+    return record.verdict === 'falsified' ? EXIT.verdict : EXIT.ok;
+  } finally {
+    claim?.release();
   }
-  return record.verdict === 'falsified' ? 1 : 0;
 }
 
-interface VerifyRow { record: ExperimentRecord; expected: Verdict; ok: boolean }
+interface VerifyRow { record: ExperimentRecord; expected: Verdict; ok: boolean; seed?: number; config: number }
 
 /** --workers: an integer in [1, 256]. */
 function parseWorkers(v: string): number {
@@ -98,85 +163,138 @@ function parseWorkers(v: string): number {
   return n;
 }
 
-async function cmdVerify(opts: Common & { only?: string; workers?: string }): Promise<number> {
-  await selectBackend(opts.backend);
+const hasSeed = (e: Experiment) => 'seed' in ((e.schema as unknown as { shape?: Record<string, unknown> }).shape ?? {});
+
+/** One finished verify entry as a line: for logs and pipes, where no table is drawn until the end. */
+function verifyLine(r: VerifyRow, k: number, n: number): string {
+  const seed = r.seed !== undefined ? ` seed ${r.seed}` : '';
+  return `[${String(k).padStart(String(n).length)}/${n}] ${r.ok ? 'ok ' : 'NO '} ${r.record.experiment} [${r.record.label}]${seed}: ${r.record.verdict}${r.ok ? '' : ` (expected ${r.expected})`}${r.record.status !== 'ok' ? `, status ${r.record.status}` : ''}, ${r.record.seconds.toFixed(1)} s`;
+}
+
+async function cmdVerify(opts: Common & { only?: string; workers?: string; seeds?: string }): Promise<number> {
   const only = opts.only ? opts.only.split(',') : undefined;
-  const plan = experiments
+  if (only) for (const n of only) if (!experiments.some((e) => e.name === n)) throw new ConfigError(`--only: no experiment named ${n}; known: ${experiments.map((e) => e.name).join(', ')}`);
+  const seeds = opts.seeds === undefined ? undefined : parseSeeds(opts.seeds);
+  const workers = opts.workers === undefined ? defaultWorkers() : parseWorkers(opts.workers);
+  if (opts.subdir && !opts.out) throw new ConfigError('--subdir: only with --out DIR');
+  await selectBackend(opts.backend);
+  // Configurations (quick + variants); with --seeds each one under every seed (those without a
+  // seed option once, as they are).
+  const configs = experiments
     .filter((e) => !only || only.includes(e.name))
     .flatMap((e) => [
-      { exp: e, label: 'quick', config: e.quick, expect: e.expect ?? 'confirmed' as Verdict },
-      ...(e.variants ?? []).map((v) => ({ exp: e, label: v.label, config: v.config, expect: v.expect })),
+      { exp: e, label: 'quick', config: e.quick as Record<string, unknown>, expect: e.expect ?? 'confirmed' as Verdict },
+      ...(e.variants ?? []).map((v) => ({ exp: e, label: v.label, config: v.config as Record<string, unknown>, expect: v.expect })),
     ]);
-  if (!plan.length) throw new ConfigError(`--only: no experiment named ${opts.only}; known: ${experiments.map((e) => e.name).join(', ')}`);
-  const workers = opts.workers === undefined ? defaultWorkers() : parseWorkers(opts.workers);
-  const ac = interruptible();
-  const bar = progressBar(!opts.json && !opts.quiet);
-  if (opts.out) mkdirSync(opts.out, { recursive: true });
-  const tasks: CellTask[] = plan.map((item, i) => ({
-    experiment: item.exp.name, config: item.config as Record<string, unknown>, label: item.label,
-    ...(opts.out ? { dir: join(opts.out, `${item.exp.name}-${i}`) } : {}),
-  }));
-  const done: (VerifyRow | null)[] = plan.map(() => null);
-  let finished = 0;
-  const label = () => `verify: ${finished}/${plan.length} (${workers} worker${workers > 1 ? 's' : ''})`;
-  bar.update(0, label());
-  const land = (i: number, record: ExperimentRecord) => {
-    done[i] = { record, expected: plan[i].expect, ok: record.verdict === plan[i].expect };
-    bar.update(++finished / plan.length, label());
-    // Written after every experiment, so an interrupted verify keeps what it finished.
-    if (opts.out) writeFileSync(join(opts.out, 'verify.json'), JSON.stringify(done.filter((r) => r !== null).map((r) => ({ ...jsonRecord(r.record), expected: r.expected, ok: r.ok })), null, 2) + '\n');
-  };
-  // One pool for everything: whole runs, and the cells of grid experiments (which then finish
-  // here, in this thread, when their last cell lands), longest first.
-  const jobs: { job: WorkerJob; cost?: number }[] = [];
-  const owner: { item: number; cell?: number }[] = [];
-  const grids = new Map<number, { config: Record<string, unknown>; prediction: unknown; cells: (CellResult | null)[]; left: number; t0: number }>();
-  for (const [i, item] of plan.entries()) {
-    const grid = item.exp.grid;
-    if (!grid) {
-      jobs.push({ job: { kind: 'run', ...tasks[i] } });
-      owner.push({ item: i });
-      continue;
-    }
-    const { config, prediction, keys } = prepareRun(item.exp, tasks[i].config);
-    grids.set(i, { config, prediction, cells: keys.map(() => null), left: keys.length, t0: performance.now() });
-    keys.forEach((key, k) => {
-      jobs.push({ job: { kind: 'grid', experiment: item.exp.name, config, key }, cost: grid.cost?.(config, key) });
-      owner.push({ item: i, cell: k });
-    });
-    if (!keys.length) land(i, finishCellHere(item.exp, tasks[i], config, prediction, [], { seconds: 0 }).record);
-  }
-  await runTasks<WorkerResult>(jobs, {
-    workers, backend: opts.backend, signal: ac.signal,
-    onDone: (j, out) => {
-      const { item, cell } = owner[j];
-      if (cell === undefined) return land(item, (out as CellOutcome).record);
-      const g = grids.get(item)!;
-      g.cells[cell] = out as CellResult;
-      if (--g.left === 0) land(item, finishCellHere(plan[item].exp, tasks[item], g.config, g.prediction, g.cells, { seconds: (performance.now() - g.t0) / 1000 }).record);
-    },
-  });
-  // Interrupted: grid runs with some cells done still report (as interrupted) what they measured.
-  for (const [i, g] of grids) {
-    if (done[i] === null && g.left < g.cells.length) land(i, finishCellHere(plan[i].exp, tasks[i], g.config, g.prediction, g.cells, { signal: ac.signal, seconds: (performance.now() - g.t0) / 1000 }).record);
-  }
-  const rows = done.filter((r): r is VerifyRow => r !== null);
-  bar.stop();
-  const allOk = rows.length === plan.length && rows.every((r) => r.ok);
-  if (opts.json) {
-    process.stdout.write(JSON.stringify({ ok: allOk, experiments: rows.map((r) => ({ ...jsonRecord(r.record), expected: r.expected, ok: r.ok })) }) + '\n');
-  } else {
+  const plan = configs.flatMap((c, ci) => (seeds && hasSeed(c.exp) ? seeds : [undefined]).map((seed) => ({
+    ...c, ci, seed, config: seed === undefined ? c.config : { ...c.config, seed },
+  })));
+  const claim: ClaimedDir | undefined = opts.out ? claimOutDir(opts.out, { subdir: opts.subdir, name: 'verify' }) : undefined;
+  try {
+    const ac = interruptible('no new experiments start; running ones stop at their next step');
     const tty = process.stdout.isTTY;
-    process.stdout.write(checksTable(rows.map((r) => r.record), tty) + '\n\n');
-    const summary = [['experiment', 'verdict', 'expected', 'ok', 'seconds'], ...rows.map((r) => [
-      `${r.record.experiment} [${r.record.label}]`, r.record.verdict, r.expected, r.ok ? 'yes' : 'NO', r.record.seconds.toFixed(1),
-    ])];
-    process.stdout.write(table(summary, tty) + '\n\n');
-    const fals = rows.filter((r) => !r.ok).length;
-    process.stdout.write(`${rows.length - fals} passed, ${fals} failed\n`);
-    if (rows.length < plan.length) process.stdout.write(`interrupted after ${rows.length} of ${plan.length} experiments\n`);
+    const bar = progressBar(!opts.json && !opts.quiet);
+    // Piped or in CI (no terminal to draw a bar on): one line per entry as it finishes.
+    const lines = opts.quiet ? null : !opts.json && !tty ? process.stdout : opts.json && !process.stderr.isTTY ? process.stderr : null;
+    const tasks: CellTask[] = plan.map((item, i) => ({
+      experiment: item.exp.name, config: item.config, label: item.label,
+      ...(claim ? { dir: join(claim.dir, `${item.exp.name}-${i}${item.seed !== undefined ? `-seed${item.seed}` : ''}`) } : {}),
+    }));
+    const done: (VerifyRow | null)[] = plan.map(() => null);
+    let finished = 0;
+    const label = () => `verify: ${finished}/${plan.length} (${workers} worker${workers > 1 ? 's' : ''})`;
+    bar.update(0, label());
+    const land = (i: number, record: ExperimentRecord) => {
+      const row: VerifyRow = { record, expected: plan[i].expect, ok: record.verdict === plan[i].expect, config: plan[i].ci, ...(plan[i].seed !== undefined ? { seed: plan[i].seed } : {}) };
+      done[i] = row;
+      bar.update(++finished / plan.length, label());
+      lines?.write(verifyLine(row, finished, plan.length) + '\n');
+      // Written after every experiment, so an interrupted verify keeps what it finished.
+      if (claim) writeFileAtomic(join(claim.dir, 'verify.json'), JSON.stringify(done.filter((r) => r !== null).map((r) => ({ ...jsonRecord(r.record), expected: r.expected, ok: r.ok, ...(r.seed !== undefined ? { seed: r.seed } : {}) })), null, 2) + '\n');
+    };
+    // One pool for everything: whole runs, and the cells of grid experiments (which then finish
+    // here, in this thread, when their last cell lands), longest first.
+    const jobs: { job: WorkerJob; cost?: number }[] = [];
+    const owner: { item: number; cell?: number }[] = [];
+    const grids = new Map<number, { config: Record<string, unknown>; prediction: unknown; cells: (CellResult | null)[]; left: number; t0: number }>();
+    // Every entry's manifest first, from this thread (it knows the command line).
+    if (claim) {
+      for (const [i, item] of plan.entries()) {
+        makeDirs(tasks[i].dir!);
+        writeManifest(tasks[i].dir!, manifestOf(item.exp.name, parseConfig(item.exp.schema, item.config, item.exp.name) as Record<string, unknown>, item.label));
+      }
+    }
+    for (const [i, item] of plan.entries()) {
+      const grid = item.exp.grid;
+      if (!grid) {
+        jobs.push({ job: { kind: 'run', ...tasks[i] } });
+        owner.push({ item: i });
+        continue;
+      }
+      const { config, prediction, keys } = prepareRun(item.exp, tasks[i].config);
+      grids.set(i, { config, prediction, cells: keys.map(() => null), left: keys.length, t0: performance.now() });
+      keys.forEach((key, k) => {
+        jobs.push({ job: { kind: 'grid', experiment: item.exp.name, config, key }, cost: grid.cost?.(config, key) });
+        owner.push({ item: i, cell: k });
+      });
+      if (!keys.length) land(i, finishCellHere(item.exp, tasks[i], config, prediction, [], { seconds: 0 }).record);
+    }
+    await runTasks<WorkerResult>(jobs, {
+      workers, backend: opts.backend, signal: ac.signal,
+      onDone: (j, out) => {
+        const { item, cell } = owner[j];
+        if (cell === undefined) return land(item, (out as CellOutcome).record);
+        const g = grids.get(item)!;
+        g.cells[cell] = out as CellResult;
+        if (--g.left === 0) land(item, finishCellHere(plan[item].exp, tasks[item], g.config, g.prediction, g.cells, { seconds: (performance.now() - g.t0) / 1000 }).record);
+      },
+    });
+    // Interrupted: grid runs with some cells done still report (as interrupted) what they measured.
+    for (const [i, g] of grids) {
+      if (done[i] === null && g.left < g.cells.length) land(i, finishCellHere(plan[i].exp, tasks[i], g.config, g.prediction, g.cells, { signal: ac.signal, seconds: (performance.now() - g.t0) / 1000 }).record);
+    }
+    const rows = done.filter((r): r is VerifyRow => r !== null);
+    bar.stop();
+    const allOk = rows.length === plan.length && rows.every((r) => r.ok);
+    // Per configuration: how many seeds gave the expected verdict.
+    const perConfig = configs.map((c, ci) => {
+      const mine = rows.filter((r) => r.config === ci);
+      return { experiment: c.exp.name, label: c.label, expected: c.expect, agree: mine.filter((r) => r.ok).length, of: mine.length, runs: mine };
+    }).filter((c) => c.of > 0);
+    if (opts.json) {
+      process.stdout.write(JSON.stringify({
+        ok: allOk,
+        ...(seeds ? { seeds } : {}),
+        experiments: rows.map((r) => ({ ...jsonRecord(r.record), expected: r.expected, ok: r.ok, ...(r.seed !== undefined ? { seed: r.seed } : {}) })),
+        ...(seeds ? { configurations: perConfig.map((c) => ({ experiment: c.experiment, label: c.label, expected: c.expected, agree: c.agree, of: c.of, verdicts: c.runs.map((r) => ({ seed: r.seed ?? null, verdict: r.record.verdict, ok: r.ok })) })) } : {}),
+      }) + '\n');
+    } else {
+      const maxWidth = terminalWidth();
+      // With several seeds the checks of every run would be a wall: only those that disagree.
+      const shown = seeds && seeds.length > 1 ? rows.filter((r) => !r.ok) : rows;
+      if (shown.length) process.stdout.write(checksTable(shown.map((r) => (r.seed !== undefined ? { ...r.record, label: `${r.record.label}, seed ${r.seed}` } : r.record)), tty, { maxWidth }) + '\n\n');
+      const summary = seeds
+        ? [['experiment', 'expected', 'seeds as expected', 'verdict by seed', 'ok'], ...perConfig.map((c) => [
+          `${c.experiment} [${c.label}]`, c.expected, `${c.agree}/${c.of}`,
+          c.runs.map((r) => (r.seed !== undefined ? `${r.seed}: ${r.record.verdict}` : r.record.verdict)).join(', '), c.agree === c.of ? 'yes' : 'NO',
+        ])]
+        : [['experiment', 'verdict', 'expected', 'ok', 'seconds'], ...rows.map((r) => [
+          `${r.record.experiment} [${r.record.label}]`, r.record.verdict, r.expected, r.ok ? 'yes' : 'NO', r.record.seconds.toFixed(1),
+        ])];
+      process.stdout.write(table(summary, tty, { maxWidth }) + '\n\n');
+      const fals = rows.filter((r) => !r.ok).length;
+      if (seeds) {
+        const bad = perConfig.filter((c) => c.agree < c.of).length;
+        process.stdout.write(`seeds ${seeds.join(', ')}: ${perConfig.length - bad} of ${perConfig.length} configurations as expected under every seed\n`);
+      }
+      process.stdout.write(`${rows.length - fals} passed, ${fals} failed\n`);
+      if (rows.length < plan.length) process.stdout.write(`interrupted after ${rows.length} of ${plan.length} experiments\n`);
+    }
+    if (ac.signal.aborted) return EXIT.interrupted;
+    return allOk ? EXIT.ok : EXIT.verdict;
+  } finally {
+    claim?.release();
   }
-  return allOk ? 0 : 1;
 }
 
 function describeExperiment(e: Experiment): void {
@@ -189,22 +307,51 @@ function cmdList(): void {
   for (const e of experiments) describeExperiment(e);
 }
 
+/** Bad input (the user can fix the command line) versus a failure while running. */
+export function exitCodeOf(err: unknown): number {
+  if (err instanceof ConfigError || err instanceof MatrixFormatError || err instanceof CheckpointError) return EXIT.usage;
+  if (err instanceof Error && /^unknown experiment "/.test(err.message)) return EXIT.usage;
+  return EXIT.runtime;
+}
+
 export async function main(argv: string[]): Promise<void> {
   const program = new Command();
-  program.name('lmech').description('learning-mechanics: theory of deep learning vs measurement, with verdicts').showHelpAfterError();
+  // Commander's own errors (unknown command/flag, missing argument) throw instead of exiting 1,
+  // so they get the usage code; settings are inherited by the commands defined below.
+  program.exitOverride();
+  program.name('lmech').description('learning-mechanics: theory of deep learning vs measurement, with verdicts').showHelpAfterError().addHelpText('after', EXIT_HELP);
   program.command('verify').description('run every registered experiment in a quick configuration and print the verdict table')
-    .option('--json', 'print one JSON object').option('--out <dir>', 'write reports for every experiment here')
-    .option('--only <names>', 'comma-separated experiment names').option('--workers <n>', 'worker threads running experiments in parallel (default: all cores)').option('--backend <name>', 'native | wasm | reference (default: native if OpenBLAS loads, else wasm)').option('--quiet', 'no progress bar')
+    .option('--json', 'print one JSON object').option('--out <dir>', 'write reports for every experiment here (refused if in use or not empty)')
+    .option('--subdir', 'with --out: a new subdirectory of it when it is in use or not empty')
+    .option('--only <names>', 'comma-separated experiment names').option('--workers <n>', 'worker threads running experiments in parallel (default: all cores)')
+    .option('--seeds <list>', 'run every configuration under each seed (e.g. 0,1,2, or a count: 3) and report per configuration how many gave the expected verdict')
+    .option('--backend <name>', 'native | wasm | reference (default: native if OpenBLAS loads, else wasm)').option('--quiet', 'no progress bar, no per-experiment lines')
+    .addHelpText('after', '\nPiped or in CI (stdout not a terminal), one line per configuration as it finishes.\n' + EXIT_HELP)
     .action(async (o) => { process.exitCode = await cmdVerify(o); });
   program.command('run <experiment>').description('run one experiment; any config field is a flag (see `lmech list`)')
     .allowUnknownOption().allowExcessArguments().helpOption(false)
     .action(async (name: string, _o: unknown, cmd: Command) => { process.exitCode = await cmdRun(name, cmd.args.slice(1)); });
   program.command('list').description('list experiments and their options').action(() => cmdList());
+  registerReport(program);
   for (const register of commands) register(program);
   try {
+    if (argv.length <= 2) {
+      // No command: the help, as a usage error.
+      process.stderr.write(program.helpInformation());
+      process.exitCode = EXIT.usage;
+      return;
+    }
     await program.parseAsync(argv);
   } catch (err) {
-    process.stderr.write(`lmech: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 2;
+    if (err instanceof CommanderError) {
+      // Help asked for: 0. Anything else commander refused (it printed why): usage.
+      process.exitCode = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      return;
+    }
+    const code = exitCodeOf(err);
+    const msg = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`lmech: ${msg}\n`);
+    if (code === EXIT.runtime && process.env.LMECH_DEBUG && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
+    process.exitCode = code;
   }
 }

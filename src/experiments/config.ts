@@ -19,11 +19,20 @@ function shapeOf(schema: z.ZodType): Record<string, z.ZodType> {
   return s.shape ?? {};
 }
 
+/** A value as the user typed it, for an error message: Infinity/NaN shown as such, long values cut. */
+export function showValue(v: unknown, max = 120): string {
+  const text = JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? `\u0000${x}\u0000` : x))
+    ?.replace(/"\\u0000(-?Infinity|NaN)\\u0000"/g, '$1') ?? String(v);
+  if (text.length <= max) return text;
+  const n = Array.isArray(v) ? `, ${v.length} entries` : '';
+  return `${text.slice(0, max)}… (${text.length} characters${n})`;
+}
+
 function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): string {
   const key = issue.path.map(String).join('.');
   const flag = `--${kebab(String(issue.path[0] ?? key))}${issue.path.length > 1 ? `[${issue.path.slice(1).join('.')}]` : ''}`;
   const got = issue.path.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined), raw);
-  const gotText = got === undefined ? '' : ` (got ${JSON.stringify(got)})`;
+  const gotText = got === undefined ? '' : ` (got ${showValue(got)})`;
   const i = issue as unknown as Record<string, unknown>;
   switch (issue.code) {
     case 'too_big':
@@ -31,6 +40,7 @@ function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): s
     case 'too_small':
       return `${flag}: must be ${i.inclusive === false ? '>' : '≥'} ${i.minimum}${i.origin === 'array' ? ' entries' : ''}${gotText}`;
     case 'invalid_type':
+      if (i.expected === 'number' && typeof got === 'number') return `${flag}: must be a finite number${gotText}`;
       return `${flag}: expected ${i.expected}${gotText}`;
     case 'invalid_value':
       return `${flag}: must be one of ${(i.values as unknown[]).map((v) => JSON.stringify(v)).join(', ')}${gotText}`;
@@ -88,7 +98,7 @@ export function configFromArgs(schema: z.ZodType, args: string[], experiment: st
 }
 
 function parseJson(value: string, name: string, experiment: string): unknown {
-  try { return JSON.parse(value); } catch { throw new ConfigError(`${experiment}: --${name}: not valid JSON: ${value}`); }
+  try { return JSON.parse(value); } catch { throw new ConfigError(`${experiment}: --${name}: not valid JSON: ${value.length > 120 ? `${value.slice(0, 120)}… (${value.length} characters)` : value}`); }
 }
 
 const toNumber = (v: string) => (v.trim() === '' || Number.isNaN(Number(v)) ? v : Number(v));

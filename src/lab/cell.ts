@@ -7,7 +7,11 @@
 import { getExperiment } from '../experiments/registry.js';
 import { finishRun, runExperiment, type CellResult, type RunOptions, type RunOutput } from '../experiments/runner.js';
 import type { Experiment, ExperimentRecord } from '../experiments/types.js';
-import type { Row } from '../experiments/runner.js';
+import type { Row, Sink } from '../experiments/runner.js';
+import { parseConfig } from '../experiments/config.js';
+import { MANIFEST, manifestOf, writeManifest } from '../reports/manifest.js';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { FileSink } from '../reports/recorder.js';
 import { runSummary } from './summary.js';
 export { defaultSummary } from './summary.js';
@@ -38,6 +42,9 @@ export interface CellRunOptions {
   withSeries?: boolean;
 }
 
+/** Called on every recorded row, before it is stored (the pool worker checks its stop flag there). */
+export interface RecordHook { onRecord?: () => void }
+
 /** With a directory: report.json / report.html and any artifacts beside the streamed rows. */
 function writeOutputs(exp: Experiment, dir: string | undefined, out: RunOutput): RunOutput & { saved: CellOutcome['saved'] } {
   if (!dir) return { ...out, saved: [] };
@@ -46,9 +53,27 @@ function writeOutputs(exp: Experiment, dir: string | undefined, out: RunOutput):
   return { ...out, saved };
 }
 
-/** Run one cell in this thread; `result` is the experiment's raw result (not serializable in general). */
-export async function runCellHere(exp: Experiment, task: CellTask, opts: Omit<RunOptions, 'label' | 'sink'> = {}) {
-  const out = await runExperiment(exp, task.config, { ...opts, label: task.label, sink: task.dir ? new FileSink(task.dir) : undefined });
+/** The row sink of a cell: its directory's .jsonl files (if any), with the record hook in front. */
+function cellSink(dir: string | undefined, onRecord: (() => void) | undefined): Sink | undefined {
+  const file = dir ? new FileSink(dir) : undefined;
+  if (!onRecord) return file;
+  return { record: (s, row) => { onRecord(); file?.record(s, row); }, close: () => file?.close() };
+}
+
+/**
+ * Run one cell in this thread; `result` is the experiment's raw result (not serializable in
+ * general). With a directory, manifest.json is there before the run starts (written here
+ * unless the caller wrote it).
+ */
+export async function runCellHere(exp: Experiment, task: CellTask, opts: Omit<RunOptions, 'label' | 'sink'> & RecordHook = {}) {
+  const { onRecord, ...run } = opts;
+  if (task.dir && !existsSync(join(task.dir, MANIFEST))) {
+    // The CLI writes it first (with its command line); other callers get one here.
+    const config = parseConfig(exp.schema, task.config, exp.name) as Record<string, unknown>;
+    mkdirSync(task.dir, { recursive: true });
+    writeManifest(task.dir, manifestOf(exp.name, config, task.label));
+  }
+  const out = await runExperiment(exp, task.config, { ...run, label: task.label, sink: cellSink(task.dir, onRecord) });
   return writeOutputs(exp, task.dir, out);
 }
 
@@ -62,7 +87,7 @@ export function finishCellHere(
 }
 
 /** The serializable part of a cell's outcome (what crosses a thread boundary). */
-export async function runCell(task: CellTask, opts: Omit<RunOptions, 'label' | 'sink'> & CellRunOptions = {}): Promise<CellOutcome> {
+export async function runCell(task: CellTask, opts: Omit<RunOptions, 'label' | 'sink'> & CellRunOptions & RecordHook = {}): Promise<CellOutcome> {
   const exp = getExperiment(task.experiment);
   const { withSeries, ...run } = opts;
   const t0 = performance.now();

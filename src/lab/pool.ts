@@ -5,17 +5,22 @@
  *                does), dispatched longest first by their cost, results in task order;
  *   runCells   — whole experiment runs (a sweep's cells, verify's entries);
  *   poolCells  — a `CellExecutor` for the runner: one grid run's cells on the pool.
- * With one worker everything runs in this thread, one task after another.
+ * Even with one worker the work runs on a worker thread, so this thread stays free to answer
+ * Ctrl-C and to draw progress (`inThread`, or sources run without a build, keep it here).
  *
  * Interrupt: when `signal` aborts, tasks not yet started are not started (their slot is null)
- * and running ones get an abort message, stop at their next step and still return.
+ * and running ones stop at their next step and still return: the pool raises a shared stop flag
+ * (stop-flag.ts) that each worker reads on every poll of its run's signal and every
+ * progress/record call — a message alone would wait until the synchronous training loop ends.
  */
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { runCell, type CellOutcome, type CellRunOptions, type CellTask } from './cell.js';
-import type { WorkerJob, WorkerResult, WorkerTask } from './cell-worker.js';
+import type { ProgressMessage, WorkerJob, WorkerResult, WorkerTask } from './cell-worker.js';
+import { createStopFlag, raiseStop } from './stop-flag.js';
 import { getExperiment } from '../experiments/registry.js';
 import { runGridCell, type CellExecutor, type CellResult } from '../experiments/runner.js';
 
@@ -28,6 +33,8 @@ export interface TaskHooks<O> {
    * with it, the task's slot holds the Error and the others go on.
    */
   onError?: (index: number, error: Error) => void;
+  /** A running task's progress in [0, 1] (with the experiment's stage label), ~10 times a second. */
+  onProgress?: (index: number, fraction: number, label?: string) => void;
 }
 
 export interface PoolOptions {
@@ -35,6 +42,8 @@ export interface PoolOptions {
   workers?: number;
   /** Backend each worker selects (the --backend flag's values). */
   backend?: string;
+  /** Run the tasks in this thread, one after another (no worker threads; Ctrl-C waits). */
+  inThread?: boolean;
 }
 
 export const defaultWorkers = (): number => Math.max(1, availableParallelism());
@@ -43,16 +52,18 @@ const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(Strin
 
 /** Run one job in this thread (the one-worker path; same functions the worker calls). */
 const predictions = new Map<string, unknown>();
-async function runHere(job: WorkerJob, signal?: AbortSignal): Promise<WorkerResult> {
+async function runHere(job: WorkerJob, signal?: AbortSignal, progress?: (f: number, label?: string) => void): Promise<WorkerResult> {
   if (job.kind === 'grid') {
     const exp = getExperiment(job.experiment);
     const key = `${job.experiment}\n${JSON.stringify(job.config)}`;
     if (!predictions.has(key)) { predictions.clear(); predictions.set(key, exp.predict(job.config)); }
-    return runGridCell(exp, job.config, job.key, predictions.get(key), signal ?? new AbortController().signal);
+    return runGridCell(exp, job.config, job.key, predictions.get(key), signal ?? new AbortController().signal, progress);
   }
   const { kind: _k, withSeries, ...cell } = job;
-  return runCell(cell, { signal, withSeries });
+  return runCell(cell, { signal, withSeries, progress });
 }
+
+const workerFile = fileURLToPath(new URL('./cell-worker.js', import.meta.url));
 
 export async function runTasks<O extends WorkerResult>(
   jobs: readonly { job: WorkerJob; cost?: number }[], opts: PoolOptions & TaskHooks<O> = {},
@@ -73,21 +84,28 @@ export async function runTasks<O extends WorkerResult>(
   };
   // Longest first (stable: equal costs keep task order), so the last task to start is short.
   const order = jobs.map((_, i) => i).sort((a, b) => (jobs[b].cost ?? 1) - (jobs[a].cost ?? 1) || a - b);
-  if (workers === 1) {
+  if (!jobs.length) return results;
+  // No built worker file (sources run directly, e.g. under vitest): this thread it is.
+  if (opts.inThread || !existsSync(workerFile)) {
     for (const i of order) {
       if (opts.signal?.aborted) break;
-      await settle(i, () => runHere(jobs[i].job, opts.signal));
+      await settle(i, () => runHere(jobs[i].job, opts.signal, opts.onProgress && ((f, l) => opts.onProgress!(i, f, l))));
     }
     return results;
   }
   const pool = new Piscina<WorkerTask, WorkerResult>({
-    filename: fileURLToPath(new URL('./cell-worker.js', import.meta.url)),
+    filename: workerFile,
     minThreads: workers, maxThreads: workers,
     // One task at a time per worker: the work is long and CPU-bound.
     concurrentTasksPerWorker: 1,
   });
+  const stop = createStopFlag();
   const running = new Set<MessageChannel>();
-  const onAbort = () => { for (const ch of running) ch.port1.postMessage('abort'); };
+  const onAbort = () => {
+    raiseStop(stop);
+    for (const ch of running) ch.port1.postMessage('abort');
+  };
+  if (opts.signal?.aborted) onAbort();
   opts.signal?.addEventListener('abort', onAbort);
   // At most `workers` tasks in flight, so an abort stops dispatch.
   let next = 0;
@@ -96,8 +114,9 @@ export async function runTasks<O extends WorkerResult>(
       const i = order[next++];
       const ch = new MessageChannel();
       running.add(ch);
+      if (opts.onProgress) ch.port1.on('message', (m: ProgressMessage) => { if (m?.type === 'progress') opts.onProgress!(i, m.fraction, m.label); });
       try {
-        await settle(i, () => pool.run({ ...jobs[i].job, backend: opts.backend, port: ch.port2 } as WorkerTask, { transferList: [ch.port2] }));
+        await settle(i, () => pool.run({ ...jobs[i].job, backend: opts.backend, port: ch.port2, stop } as WorkerTask, { transferList: [ch.port2] }));
       } finally {
         running.delete(ch);
         ch.port1.close();
@@ -124,11 +143,19 @@ export function runCells(
 /** A grid run's cells on the pool: the runner's `cells` option for `lmech run`. */
 export function poolCells(opts: PoolOptions = {}): CellExecutor {
   return async (exp, config, keys, { signal, progress }) => {
-    let done = 0;
     const grid = exp.grid!;
+    // The run's progress: the mean of its cells' progress (a finished cell counts 1).
+    const parts = keys.map(() => 0);
+    const finished = keys.map(() => false);
+    let total = 0;
+    const set = (i: number, f: number) => { total += f - parts[i]; parts[i] = f; progress(total / keys.length); };
     const out = await runTasks<CellResult>(
       keys.map((key) => ({ job: { kind: 'grid', experiment: exp.name, config, key }, cost: grid.cost?.(config, key) })),
-      { ...opts, signal, onDone: () => progress(++done / keys.length) },
+      {
+        ...opts, signal,
+        onDone: (i) => { finished[i] = true; set(i, 1); },
+        onProgress: (i, f) => { if (!finished[i]) set(i, Math.min(1, Math.max(0, f))); },
+      },
     );
     return out.map((r) => (r instanceof Error ? null : r));
   };

@@ -1,6 +1,7 @@
 /**
- * A Sink that appends observables to `<series>.jsonl` in small batches as they are measured,
- * so an interrupted or diverged run keeps every row up to the last flush. Node only.
+ * A Sink that appends observables to `<series>.jsonl` in small batches as they are measured
+ * (every 256 rows or every second, whole lines only), so an interrupted, diverged or killed run
+ * keeps every row up to the last flush. Node only.
  */
 import { mkdirSync, openSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ export class FileSink implements Sink {
   private fds = new Map<string, number>();
   private pending = new Map<string, string[]>();
   private pendingRows = 0;
+  private lastFlush = performance.now();
 
   constructor(private readonly dir: string) {
     mkdirSync(dir, { recursive: true });
@@ -19,7 +21,7 @@ export class FileSink implements Sink {
     let buf = this.pending.get(name);
     if (!buf) this.pending.set(name, (buf = []));
     buf.push(JSON.stringify(row));
-    if (++this.pendingRows >= 256) this.flush();
+    if (++this.pendingRows >= 256 || performance.now() - this.lastFlush >= 1000) this.flush();
   }
 
   flush(): void {
@@ -31,6 +33,7 @@ export class FileSink implements Sink {
       lines.length = 0;
     }
     this.pendingRows = 0;
+    this.lastFlush = performance.now();
   }
 
   close(): void {

@@ -1,14 +1,18 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../io/fs-safe.js';
 import { join } from 'node:path';
 import type { Experiment, ExperimentRecord, ModelArtifact } from '../experiments/types.js';
 import { mlpTensorLayout, saveCheckpoint } from '../io/checkpoint.js';
 import { renderHtml } from './html.js';
 
-/** report.json first (cheap, always useful), then the HTML page. */
+/**
+ * report.json first (cheap, always useful), then the HTML page; each written atomically (temp
+ * file + rename), so a run killed while writing leaves the old file or the new one, never half.
+ */
 export function writeReport(dir: string, exp: Experiment, record: ExperimentRecord, series: Map<string, Record<string, number | string>[]>): void {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'report.json'), JSON.stringify(record, null, 2) + '\n');
-  writeFileSync(join(dir, 'report.html'), renderHtml(exp, record, series));
+  writeFileAtomic(join(dir, 'report.json'), JSON.stringify(record, null, 2) + '\n');
+  writeFileAtomic(join(dir, 'report.html'), renderHtml(exp, record, series));
 }
 
 /**

@@ -10,7 +10,12 @@
  *   - --trace: Hutchinson trace with its standard error (stops at --trace-tol relative SE);
  *   - --density: SLQ spectral density with Gaussian broadening;
  *   - --per-layer: the same per parameter block (W1, b1, W2, …), from the block Hessians H_bb.
+ *   - --eigenvectors out.npy: the top-k eigenvectors as a k×P float64 .npy (parameters flattened
+ *     in the model's order, see the report's `parameterNames`).
+ * `--model file.onnx` imports an ONNX model (src/io/onnx.ts; weights inside it or from
+ * `--weights file.safetensors`) with the loss given by `--loss`.
  */
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Tensor } from '../../engine/tensor.js';
 import { astype, reshape } from '../../engine/ops.js';
@@ -20,13 +25,18 @@ import { Rng } from '../../engine/rng.js';
 import { selectBackend } from '../backend.js';
 import { withInfo, type ModelSpec } from '../../nn/model.js';
 import { buildModel } from '../../models/registry.js';
-import { type ModelCheckpoint, type ModelDataset, loadModelCheckpoint, loadModelDataset } from '../../io/checkpoint.js';
+import { type LossKind, type ModelCheckpoint, type ModelDataset, loadModelCheckpoint, loadModelDataset } from '../../io/checkpoint.js';
+import { loadOnnxModel } from '../../io/onnx.js';
+import { toNpy } from '../../io/npy.js';
+import { mat } from '../../engine/linalg/index.js';
 import {
   type DensityResult, type TraceResult, gaussNewtonOperator, hutchinsonTrace, hutchinsonTracePerBlock, paramBlocks,
   powerIteration, slqDensity, slqDensityPerBlock, topHessianEigen, topHessianEigenPerBlock,
 } from '../../observables/hessian.js';
 import { table } from '../../reports/table.js';
 import { fmt } from '../../experiments/verdict.js';
+import { ConfigError } from '../../experiments/config.js';
+import { estimate, guardMemory, parseMemoryLimit } from '../../io/resources.js';
 
 export interface HessianOptions {
   topK: number;
@@ -50,13 +60,13 @@ export const defaultHessianOptions: HessianOptions = {
 
 function int(flag: string, v: unknown, min: number, max: number): number {
   const x = typeof v === 'number' ? v : Number(v);
-  if (!Number.isInteger(x) || x < min || x > max) throw new Error(`${flag}: must be an integer in [${min}, ${max}] (got ${JSON.stringify(v)})`);
+  if (!Number.isInteger(x) || x < min || x > max) throw new ConfigError(`${flag}: must be an integer in [${min}, ${max}] (got ${JSON.stringify(v)})`);
   return x;
 }
 
 function num(flag: string, v: unknown, lo: number, hi: number): number {
   const x = typeof v === 'number' ? v : Number(v);
-  if (!Number.isFinite(x) || x <= lo || x > hi) throw new Error(`${flag}: must be a number in (${lo}, ${hi}] (got ${JSON.stringify(v)})`);
+  if (!Number.isFinite(x) || x <= lo || x > hi) throw new ConfigError(`${flag}: must be a number in (${lo}, ${hi}] (got ${JSON.stringify(v)})`);
   return x;
 }
 
@@ -112,12 +122,98 @@ export interface HessianReport {
     trace?: ReturnType<typeof traceJson>;
     density?: DensityJson;
   }[];
+  /** Flat-θ layout of the parameters (when requested: --eigenvectors, ONNX models). */
+  parameterLayout?: ParameterLayoutEntry[];
   seed: number;
   seconds: number;
 }
 
+/**
+ * The largest Krylov basis the requested estimators keep (P-vectors, f64): Lanczos for the top
+ * k (at most max(200, 10k) steps, as topHessianEigen), SLQ's steps per probe.
+ */
+export function hessianMemory(P: number, o: HessianOptions): number {
+  const steps = Math.max(Math.max(200, 10 * o.topK), o.density ? o.densitySteps : 0);
+  return estimate.lanczos(P, steps);
+}
+
+// ---------------------------------------------------------------------------------------
+// The model to analyse: an lmech checkpoint, or an ONNX file (+ safetensors weights).
+
+/** A loaded model for the analysis commands; `kind` overrides the report's model kind ('onnx'). */
+export interface AnalysisModel {
+  ck: ModelCheckpoint;
+  kind?: string;
+  /** ONNX models: the ONNX tensor each parameter came from, and whether it was transposed. */
+  origins?: { tensor: string; transposed: boolean }[];
+}
+
+/** Where each parameter block sits in the flat vector θ (the eigenvectors' columns). */
+export interface ParameterLayoutEntry { name: string; shape: number[]; offset: number; size: number; tensor?: string; transposed?: boolean }
+
+export function parameterLayout(ck: Pick<ModelCheckpoint, 'params' | 'names'>, origins?: AnalysisModel['origins']): ParameterLayoutEntry[] {
+  let offset = 0;
+  return ck.params.map((t, i) => {
+    const e: ParameterLayoutEntry = { name: ck.names[i] ?? String(i), shape: t.shape.slice(), offset, size: t.size, ...(origins?.[i] ? origins[i] : {}) };
+    offset += t.size;
+    return e;
+  });
+}
+
+export interface ModelSourceOptions { model: string; weights?: string; loss?: LossKind; inShape?: number[] }
+
+/** Validate --model/--weights/--loss/--in-shape; errors name the flag. */
+export function parseModelSource(raw: Record<string, unknown>): ModelSourceOptions {
+  const model = String(raw.model);
+  const onnx = model.toLowerCase().endsWith('.onnx');
+  if (!onnx) {
+    for (const f of ['weights', 'loss', 'inShape'] as const) {
+      if (raw[f] !== undefined) throw new ConfigError(`--${f === 'inShape' ? 'in-shape' : f}: only for an ONNX --model (a .onnx file); a checkpoint states its own ${f === 'loss' ? 'loss' : f === 'weights' ? 'weights file' : 'input shape'}`);
+    }
+    return { model };
+  }
+  const loss = raw.loss ?? 'mse';
+  if (loss !== 'mse' && loss !== 'cross-entropy') throw new ConfigError(`--loss: must be "mse" or "cross-entropy" (got ${JSON.stringify(raw.loss)})`);
+  let inShape: number[] | undefined;
+  if (raw.inShape !== undefined) {
+    inShape = String(raw.inShape).split(/[,x×]/).map((d) => Number(d.trim()));
+    if (inShape.length === 0 || !inShape.every((d) => Number.isInteger(d) && d > 0)) throw new ConfigError(`--in-shape: must be positive integers separated by commas, without the batch axis, e.g. 1,28,28 (got ${JSON.stringify(raw.inShape)})`);
+  }
+  return { model, loss, ...(raw.weights !== undefined ? { weights: String(raw.weights) } : {}), ...(inShape ? { inShape } : {}) };
+}
+
+/** Load the model named by parseModelSource's options (ONNX models are built in f64, input 'features'). */
+export function loadAnalysisModel(src: ModelSourceOptions): AnalysisModel {
+  if (!src.model.toLowerCase().endsWith('.onnx')) return { ck: loadModelCheckpoint(src.model) };
+  const m = loadOnnxModel(src.model, { weights: src.weights, inShape: src.inShape, dtype: 'f64' });
+  const last = m.layers[m.layers.length - 1];
+  if (src.loss === 'cross-entropy' && last.layer === 'onnxSoftmax' && last.op === 'Softmax') {
+    throw new ConfigError(`--loss cross-entropy: takes logits, but ${src.model} ends in a Softmax (node "${last.nodes[0]}"); export the model without its final softmax, or use --loss mse`);
+  }
+  return {
+    ck: { model: m.model, input: 'features', loss: src.loss ?? 'mse', dtype: 'f64', params: m.params, names: m.names },
+    kind: 'onnx', origins: m.origins.map((o) => ({ tensor: o.tensor, transposed: o.transposed })),
+  };
+}
+
+/** Bytes of a k×P float64 .npy holding the eigenvectors as rows. */
+export function eigenvectorsNpy(vectors: readonly Float64Array[]): Uint8Array {
+  const k = vectors.length, P = k ? vectors[0].length : 0;
+  const data = new Float64Array(k * P);
+  vectors.forEach((v, i) => data.set(v, i * P));
+  return toNpy(mat(k, P, data));
+}
+
+/** Optional extras of hessianReport: the model kind to report, and a sink for the top eigenvectors. */
+export interface HessianHooks {
+  kind?: string;
+  /** Add the flat-θ layout (with these ONNX origins) to the report. */
+  layout?: { origins?: AnalysisModel['origins'] };
+  eigenvectors?: (vectors: Float64Array[], values: Float64Array) => void;
+}
+
 /** Compute every requested estimator for a checkpoint on a data set. */
-export function hessianReport(ck: ModelCheckpoint, data: ModelDataset, o: HessianOptions, log: (msg: string) => void = () => {}): HessianReport {
+export function hessianReport(ck: ModelCheckpoint, data: ModelDataset, o: HessianOptions, log: (msg: string) => void = () => {}, hooks: HessianHooks = {}): HessianReport {
   const t0 = performance.now();
   const params = ck.params.map(f64);
   const n = data.n;
@@ -139,9 +235,10 @@ export function hessianReport(ck: ModelCheckpoint, data: ModelDataset, o: Hessia
   log(`top-${o.topK} eigenvalues (Lanczos)…`);
   const top = topHessianEigen(hvp, P, { k: o.topK, tol: o.tol, rng: rng.split('lanczos') });
   const sharpness = top.values[0];
+  hooks.eigenvectors?.(top.vectors, Float64Array.from(top.values));
   const report: HessianReport = {
     model: {
-      kind: ck.spec ? 'mlp' : String(ck.model.spec.family),
+      kind: hooks.kind ?? (ck.spec ? 'mlp' : String(ck.model.spec.family)),
       ...(ck.spec ? { widths: ck.spec.widths, activation: ck.spec.activation } : {}),
       inShape: net.inShape, outShape: net.outShape, parameters: P, dtype: ck.dtype, loss: ck.loss,
     },
@@ -150,6 +247,7 @@ export function hessianReport(ck: ModelCheckpoint, data: ModelDataset, o: Hessia
     top: { values: Array.from(top.values), residuals: Array.from(top.residuals), hvps: top.hvps, converged: top.converged },
     sharpness,
     gdMaxStableLr: sharpness > 0 ? 2 / sharpness : Infinity,
+    ...(hooks.layout ? { parameterLayout: parameterLayout(ck, hooks.layout.origins) } : {}),
     seed: o.seed,
     seconds: 0,
   };
@@ -259,7 +357,11 @@ export function formatHessianReport(r: HessianReport, paths: { model: string; da
 export function register(program: Command): void {
   program.command('hessian')
     .description('Hessian spectrum of a saved model on a data set: top-k eigenvalues (Lanczos), trace (Hutchinson), density (SLQ), per layer')
-    .requiredOption('--model <ckpt.json>', 'checkpoint manifest (lmech-checkpoint v1 MLP or v2 any nn model; weights file beside it)')
+    .requiredOption('--model <ckpt.json|model.onnx>', 'checkpoint manifest (lmech-checkpoint v1 MLP or v2 any nn model; weights file beside it), or an ONNX model (.onnx)')
+    .option('--weights <file.safetensors>', 'ONNX only: parameter values by name (a PyTorch state_dict saved as safetensors)')
+    .option('--loss <kind>', 'ONNX only: mse (1/2n)Σ‖f − y‖² or cross-entropy (on logits); default mse')
+    .option('--in-shape <dims>', 'ONNX only: input shape without the batch axis (e.g. 1,28,28) when the file has no static one')
+    .option('--eigenvectors <out.npy>', 'write the top-k eigenvectors as a k×P float64 .npy (rows; parameters in the model\'s order)')
     .requiredOption('--data <data.json>', 'data file {"x": number[][], "y": number[][] | number[]} (token models: rows of ids)')
     .option('--top-k <k>', 'number of top eigenvalues', String(defaultHessianOptions.topK))
     .option('--trace', 'Hutchinson trace estimate with its standard error')
@@ -275,13 +377,31 @@ export function register(program: Command): void {
     .option('--seed <n>', 'random seed for the probes', String(defaultHessianOptions.seed))
     .option('--backend <name>', 'native | wasm | reference (default: native when OpenBLAS loads, else wasm)')
     .option('--json', 'print one JSON object')
+    .option('--max-memory <size>', 'refuse models whose estimators need more memory than this (e.g. 8G; default half the free memory)')
     .action(async (raw: Record<string, unknown>) => {
       const o = parseHessianOptions(raw);
+      const src = parseModelSource(raw);
       await selectBackend(raw.backend === undefined ? undefined : String(raw.backend));
-      const ck = loadModelCheckpoint(String(raw.model));
+      const { ck, kind, origins } = loadAnalysisModel(src);
       const data = loadModelDataset(String(raw.data), ck);
+      const P = ck.params.reduce((s, t) => s + t.size, 0);
+      guardMemory({
+        what: `the Lanczos basis for ${P} parameters`, flag: `--model ${String(raw.model)}`,
+        bytes: hessianMemory(P, o), hint: 'use a smaller --top-k / --density-steps',
+      }, parseMemoryLimit(raw.maxMemory as string | undefined), '--max-memory', raw.maxMemory !== undefined);
       const log = raw.json ? () => {} : (m: string) => { if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${m}`); };
-      const report = hessianReport(ck, data, o, log);
+      let vectors: Float64Array[] | undefined;
+      const report = hessianReport(ck, data, o, log, {
+        kind, ...(kind || raw.eigenvectors !== undefined ? { layout: { origins } } : {}),
+        eigenvectors: raw.eigenvectors === undefined ? undefined : (v) => { vectors = v; },
+      });
+      if (vectors) {
+        try {
+          writeFileSync(String(raw.eigenvectors), eigenvectorsNpy(vectors));
+        } catch (e) {
+          throw new ConfigError(`--eigenvectors: cannot write ${String(raw.eigenvectors)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+        }
+      }
       if (!raw.json && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
       process.stdout.write(raw.json ? JSON.stringify(report) + '\n' : formatHessianReport(report, { model: String(raw.model), data: String(raw.data) }));
     });

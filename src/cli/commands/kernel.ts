@@ -12,6 +12,7 @@ import { ConfigError } from '../../experiments/config.js';
 import { analyticKernel, type FullyConnectedSpec, type KernelActivation, type KernelParameterization } from '../../theory/kernels.js';
 import { MatrixFormatError, readMatrix } from '../../io/npy.js';
 import type { Mat } from '../../engine/linalg/index.js';
+import { estimate, guardMemory, parseMemoryLimit } from '../../io/resources.js';
 
 export interface KernelCommandOptions {
   act?: string;
@@ -24,6 +25,8 @@ export interface KernelCommandOptions {
   x2?: string;
   kind?: string;
   json?: boolean;
+  /** Memory limit (bytes or with a unit); default half the free memory. */
+  maxMemory?: string | number;
 }
 
 function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[], dflt: T): T {
@@ -53,6 +56,7 @@ export function kernelCommand(o: KernelCommandOptions): { kind: 'ntk' | 'nngp'; 
     throw new ConfigError('--width: the standard-parameterization NTK grows with the hidden width (no infinite-width limit); give --width, or use --param ntk');
   }
   if (!o.x) throw new ConfigError('--x: required (a .json, .csv or .npy file of input rows)');
+  const limit = parseMemoryLimit(o.maxMemory);
   let X1: Mat, X2: Mat | undefined;
   try {
     X1 = readMatrix(o.x, `--x ${o.x}`);
@@ -62,6 +66,11 @@ export function kernelCommand(o: KernelCommandOptions): { kind: 'ntk' | 'nngp'; 
     throw e;
   }
   if (X2 && X2.cols !== X1.cols) throw new ConfigError(`--x2: rows have ${X2.cols} entries but --x rows have ${X1.cols}`);
+  const n2 = X2 ? X2.rows : X1.rows;
+  guardMemory({
+    what: `the ${X1.rows} × ${n2} kernel matrices`, flag: `--x ${o.x}${o.x2 ? ` --x2 ${o.x2}` : ''}`,
+    bytes: estimate.analyticKernel(X1.rows, n2), hint: 'use fewer rows',
+  }, limit, '--max-memory', o.maxMemory !== undefined);
   const spec: FullyConnectedSpec = { activation: act, depth, sigmaW2, sigmaB2, parameterization: param, ...(width !== undefined ? { width } : {}) };
   const k = analyticKernel(spec, X1, X2);
   return { kind, spec, matrix: kind === 'ntk' ? k.ntk : k.nngp };
@@ -89,6 +98,7 @@ export function register(program: Command): void {
     .option('--x2 <file>', 'second set of input rows (default: --x)')
     .option('--kind <k>', 'ntk | nngp', 'ntk')
     .option('--json', 'print JSON instead of CSV')
+    .option('--max-memory <size>', 'refuse inputs whose kernel needs more memory than this (e.g. 8G; default half the free memory)')
     .action((o: KernelCommandOptions) => {
       process.stdout.write(formatKernel(kernelCommand(o), !!o.json));
     });
