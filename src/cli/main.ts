@@ -216,7 +216,7 @@ async function cmdVerify(opts: Common & { only?: string; workers?: string; seeds
     // here, in this thread, when their last cell lands), longest first.
     const jobs: { job: WorkerJob; cost?: number }[] = [];
     const owner: { item: number; cell?: number }[] = [];
-    const grids = new Map<number, { config: Record<string, unknown>; prediction: unknown; cells: (CellResult | null)[]; left: number; t0: number }>();
+    const grids = new Map<number, { config: Record<string, unknown>; prediction: unknown; cells: (CellResult | null)[]; left: number; t0: number; started?: boolean }>();
     // Every entry's manifest first, from this thread (it knows the command line).
     if (claim) {
       for (const [i, item] of plan.entries()) {
@@ -241,6 +241,8 @@ async function cmdVerify(opts: Common & { only?: string; workers?: string; seeds
     }
     await runTasks<WorkerResult>(jobs, {
       workers, backend: opts.backend, signal: ac.signal,
+      // A grid entry's seconds run from its first cell's start, not from when it was queued.
+      onStart: (j) => { const g = grids.get(owner[j].item); if (g && g.left === g.cells.length && !g.started) { g.started = true; g.t0 = performance.now(); } },
       onDone: (j, out) => {
         const { item, cell } = owner[j];
         if (cell === undefined) return land(item, (out as CellOutcome).record);
