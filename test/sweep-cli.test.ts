@@ -99,5 +99,8 @@ describe('lmech sweep', () => {
     expect(s.status).toBe(2);
     expect(s.stderr).toMatch(/--seeds: the count must be from 1 to 10000/);
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
+    const o = lmech('sweep', 'quadratic-stability', '--axis', 'dim=10', '--out', '/proc/nope', '--store', join(dir, 's.sqlite'));
+    expect(o.status).toBe(2);
+    expect(o.stderr).toMatch(/--out: cannot create \/proc\/nope/);
   });
 });

@@ -7,10 +7,12 @@ import { engineSection } from './engine.js';
 import { hessianSection } from './hessian.js';
 import { kernelsSection } from './kernels.js';
 import { nnSection } from './nn.js';
+import { sweepSection } from './sweep.js';
 
 export const sections: readonly BenchSection[] = [
   engineSection,
   hessianSection,
   kernelsSection,
   nnSection,
+  sweepSection,
 ];

@@ -24,7 +24,11 @@ export interface SweepRunOptions {
   dispatch?: Dispatch;
 }
 
-/** An executor: run these cells, calling back as each starts / lands / fails. */
+/**
+ * An executor: run these cells, calling back as each starts / lands / fails. `onStart` may come
+ * again for a cell retried after its worker died (each start counts in the store's attempts);
+ * `onDone` may come without `onStart` for a result collected from an earlier run (cluster.ts).
+ */
 export type Dispatch = (tasks: CellTask[], hooks: {
   onStart(i: number, worker?: string): void;
   onDone(i: number, outcome: CellOutcome, worker?: string): void;
@@ -64,15 +68,16 @@ export async function runSweep(exp: Experiment, spec: SweepSpec, opts: SweepRunO
   opts.onProgress?.({ ...progress });
   const tasks: CellTask[] = pending.map((r) => ({ experiment: exp.name, config: r.config }));
   let ran = 0;
+  const live = new Set<number>();
   const hooks = {
     signal: opts.signal,
     onStart(i: number, worker?: string) {
       store.markRunning(pending[i].hash, host, worker);
-      progress.running++;
+      if (!live.has(i)) { live.add(i); progress.running++; }
       opts.onProgress?.({ ...progress });
     },
     onDone(i: number, out: CellOutcome, worker?: string) {
-      progress.running--;
+      if (live.delete(i)) progress.running--;
       const hash = pending[i].hash;
       const status = out.record.status;
       if (status === 'interrupted') {
@@ -87,7 +92,7 @@ export async function runSweep(exp: Experiment, spec: SweepSpec, opts: SweepRunO
       opts.onProgress?.({ ...progress });
     },
     onError(i: number, e: Error, worker?: string) {
-      progress.running--;
+      if (live.delete(i)) progress.running--;
       progress.failed++;
       store.fail(pending[i].hash, e.message.split('\n')[0], host, worker);
       opts.onProgress?.({ ...progress });

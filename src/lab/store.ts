@@ -13,7 +13,7 @@
  *   sweep over it runs it again, since only 'done' and 'diverged' cells are final.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { makeDirs } from '../io/fs-safe.js';
 import { dirname } from 'node:path';
 import type { ExperimentRecord } from '../experiments/types.js';
 import type { Row } from '../experiments/runner.js';
@@ -113,7 +113,7 @@ export class Store {
 
   /** Open (creating if needed) the store at `path`. */
   static open(path: string): Store {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') makeDirs(dirname(path));
     const db = new Database(path);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');

@@ -5,7 +5,9 @@
 import type { Command } from 'commander';
 import { register as hessian } from './hessian.js';
 import { register as kernel } from './kernel.js';
+import { register as landscape } from './landscape.js';
 import { register as sweep } from './sweep.js';
 import { register as runs } from './runs.js';
+import { register as worker } from './worker.js';
 
-export const commands: ((program: Command) => void)[] = [hessian, kernel, sweep, runs];
+export const commands: ((program: Command) => void)[] = [hessian, landscape, kernel, sweep, runs, worker];

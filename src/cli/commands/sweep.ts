@@ -2,12 +2,14 @@
  * `lmech sweep <experiment>`: a family of runs of one experiment into the run store.
  *
  *   lmech sweep lazy-rich --axis width=64,128,256 --axis alpha=logspace(-1,2,7) --seeds 3
- *               [--any-config-flag value] [--workers N] [--store PATH] [--json] [--out DIR]
+ *               [--any-config-flag value] [--workers N] [--store PATH] [--json] [--out DIR] [--metric M]
  *   lmech sweep --file sweep.yaml [...]
+ *   lmech sweep … --redis redis://host:6379 [--queue NAME]   cells run by `lmech worker` processes
  *
  * Every cell (one config + seed) is content-hashed; cells already done in the store are not run
  * again, so the same command after an interruption (or a kill) runs exactly the missing ones.
- * Exit: 0 every cell final (done or diverged), 2 bad input, 3 some cell failed, 130 interrupted.
+ * Exit: 0 every cell final (done or diverged), 2 bad input, 3 some cell failed or Redis
+ * unreachable, 130 interrupted.
  */
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
@@ -18,18 +20,27 @@ import { parseAxis, parseSeeds, type SweepSpec } from '../../lab/sweep.js';
 import { readSweepFile, specFromFile } from '../../lab/sweep-file.js';
 import { runSweep, type SweepProgress } from '../../lab/run-sweep.js';
 import { defaultWorkers } from '../../lab/pool.js';
+import { RedisUnavailable, checkQueueName, checkRedisUrl, clusterDispatch, reachRedis } from '../../lab/cluster.js';
 import { groupBySeed } from '../../lab/aggregate.js';
 import { table } from '../../reports/table.js';
+import { renderSweepHtml } from '../../reports/sweep-report.js';
+import { exportRows, toCsv } from './runs.js';
+import { writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { makeDirs } from '../../io/fs-safe.js';
+import { join } from 'node:path';
 
 export const DEFAULT_STORE = 'lmech-runs/lab.sqlite';
 
 interface SweepArgs {
   experiment?: string;
   axes: string[];
+  metrics: string[];
   seeds?: string;
   workers?: string;
   store?: string;
   redis?: string;
+  queue?: string;
   file?: string;
   json?: boolean;
   out?: string;
@@ -40,8 +51,8 @@ interface SweepArgs {
 
 /** Split the words after `sweep`: the command's own flags, and the experiment's config flags. */
 export function parseSweepArgs(words: string[]): SweepArgs {
-  const a: SweepArgs = { axes: [], config: [] };
-  const own = new Set(['--axis', '--seeds', '--workers', '--store', '--redis', '--file', '--out', '--backend']);
+  const a: SweepArgs = { axes: [], metrics: [], config: [] };
+  const own = new Set(['--axis', '--metric', '--seeds', '--workers', '--store', '--redis', '--queue', '--file', '--out', '--backend']);
   for (let i = 0; i < words.length; i++) {
     const w = words[i];
     const eq = w.indexOf('=');
@@ -54,6 +65,7 @@ export function parseSweepArgs(words: string[]): SweepArgs {
         v = words[++i];
       }
       if (flag === '--axis') a.axes.push(v);
+      else if (flag === '--metric') a.metrics.push(v);
       else (a as unknown as Record<string, string>)[flag.slice(2)] = v;
     } else if (w === '--json') a.json = true;
     else if (w === '--quiet') a.quiet = true;
@@ -86,6 +98,15 @@ function bar(enabled: boolean) {
   };
 }
 
+/** Create a directory a flag names, or refuse with the flag and the reason (never a raw errno, never a hang). */
+function dirFor(flag: string, dir: string): void {
+  try {
+    makeDirs(dir);
+  } catch (e) {
+    throw new ConfigError(`${flag}: cannot create ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
 export async function cmdSweep(words: string[]): Promise<number> {
   const args = parseSweepArgs(words);
   let spec: SweepSpec;
@@ -111,9 +132,21 @@ export async function cmdSweep(words: string[]): Promise<number> {
     name = exp.name;
   }
   const exp = getExperiment(name);
-  if (args.redis) throw new ConfigError('--redis: the cluster executor is not available in this build');
+  if (args.queue && !args.redis) throw new ConfigError('--queue: only with --redis');
+  const dispatch = args.redis ? clusterDispatch({ url: checkRedisUrl(args.redis), queue: args.queue && checkQueueName(args.queue) }) : undefined;
   const workers = parseWorkers(args.workers);
-  const store = Store.open(args.store ?? DEFAULT_STORE);
+  if (args.redis) {
+    try {
+      await reachRedis(args.redis);
+    } catch (e) {
+      if (e instanceof RedisUnavailable) { process.stderr.write(`lmech sweep: ${e.message}\n`); return e.exitCode; }
+      throw e;
+    }
+  }
+  const storePath = args.store ?? DEFAULT_STORE;
+  dirFor('--store', dirname(storePath));
+  if (args.out) dirFor('--out', args.out); // before any cell runs
+  const store = Store.open(storePath);
   const ac = new AbortController();
   const onSigint = () => {
     if (ac.signal.aborted) process.exit(130);
@@ -123,10 +156,27 @@ export async function cmdSweep(words: string[]): Promise<number> {
   process.on('SIGINT', onSigint);
   const b = bar(!args.json && !args.quiet);
   try {
-    const run = await runSweep(exp, spec, { store, workers, backend: args.backend, signal: ac.signal, onProgress: (p) => b.update(p) });
+    let run;
+    try {
+      run = await runSweep(exp, spec, { store, workers, backend: args.backend, signal: ac.signal, onProgress: (p) => b.update(p), dispatch });
+    } catch (e) {
+      if (!(e instanceof RedisUnavailable)) throw e;
+      b.stop();
+      process.stderr.write(`lmech sweep: ${e.message}\n`);
+      return e.exitCode;
+    }
     b.stop();
     const cells = store.sweepCells(run.id);
     const groups = groupBySeed(cells.map((c) => ({ coords: c.coords, summary: c.summary, status: c.status })));
+    if (args.out) {
+      const html = renderSweepHtml({
+        experiment: exp.name, title: exp.title, sweep: run.id, axes: spec.axes.map((a) => a.fields[0]), metrics: args.metrics,
+        cells: cells.map((c) => ({ index: c.index, hash: c.hash, coords: c.coords, status: c.status, verdict: c.verdict, seconds: c.seconds, summary: c.summary })),
+      });
+      writeFileSync(join(args.out, 'report.html'), html);
+      const { header, rows } = exportRows(cells);
+      writeFileSync(join(args.out, 'cells.csv'), toCsv(header, rows));
+    }
     if (args.json) {
       process.stdout.write(JSON.stringify({
         sweep: run.id, experiment: exp.name, store: store.path, spec,
@@ -141,6 +191,7 @@ export async function cmdSweep(words: string[]): Promise<number> {
       ])];
       process.stdout.write(table(rows, process.stdout.isTTY) + '\n\n');
       const p = run.progress;
+      if (args.out) process.stdout.write(`report: ${join(args.out, 'report.html')}\n`);
       process.stdout.write(`sweep ${run.id}: ${p.total} cells, ${p.done} done (${p.diverged} diverged, ${p.skipped} already in the store), ${p.failed} failed; ran ${run.ran} now\nstore: ${store.path}\n`);
       for (const c of cells.filter((c) => c.status === 'failed')) process.stdout.write(`failed ${c.hash.slice(0, 12)}: ${c.error}\n`);
     }
@@ -161,13 +212,18 @@ export function register(program: Command): void {
       const words = cmd.args;
       if (words.includes('--help') || words.includes('-h')) {
         process.stdout.write(`lmech sweep <experiment> --axis name=values [--axis …] [--seeds N|a,b,c] [--any-config-flag v]
-            [--workers N] [--store PATH] [--json] [--backend native|wasm|reference]
+            [--workers N] [--store PATH] [--json] [--out DIR] [--metric NAME ...] [--backend native|wasm|reference]
+            [--redis redis://host:6379 [--queue NAME]]
 lmech sweep --file sweep.yaml|json
+
+--redis: cells go to a Redis queue and run on \`lmech worker --redis URL\` processes (any
+machines); results land in this store. Rerunning a killed coordinator collects jobs that
+finished meanwhile without running them again.
 
 axis values: a,b,c | v1;v2 (values holding commas) | logspace(lo,hi,n) | linspace(a,b,n) | range(lo,hi[,step])
 zipped axes: --axis width+lr=64:0.1,128:0.05
 store default: ${DEFAULT_STORE}; cells already done there are not run again.
-exit: 0 all cells done or diverged, 2 bad input, 3 a cell failed, 130 interrupted
+exit: 0 all cells done or diverged, 2 bad input, 3 a cell failed or Redis unreachable, 130 interrupted
 `);
         process.exitCode = 0;
         return;
