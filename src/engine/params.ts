@@ -5,6 +5,7 @@
 import { allocate } from './dtype.js';
 import { grad, hvp, valueAndGrad, type Fn } from './autodiff.js';
 import { Tensor, noGrad } from './tensor.js';
+import { withArena } from './arena.js';
 
 export function paramCount(ts: Tensor[]): number {
   let n = 0;
@@ -44,19 +45,24 @@ export interface FlatLoss {
   hvp(theta: ArrayLike<number>, v: ArrayLike<number>): Float64Array;
 }
 
-/** A scalar loss f(...params) seen as a function of the flat vector θ. */
+/**
+ * A scalar loss f(...params) seen as a function of the flat vector θ. Each call runs in an arena
+ * scope (arena.ts): its tensors live in backend memory and are released when it returns, and
+ * only plain numbers and fresh heap arrays (`flatten`) come out. So `f` must not keep a tensor
+ * it makes between calls (caches belong outside, built before the first call).
+ */
 export function flatLoss(f: Fn, like: Tensor[]): FlatLoss {
   const P = paramCount(like);
   return {
-    value: (theta) => noGrad(() => f(...unflatten(theta, like))).item(),
-    grad: (theta) => flatten(grad(f, unflatten(theta, like))),
-    valueAndGrad: (theta) => {
+    value: (theta) => withArena(() => noGrad(() => f(...unflatten(theta, like))).item()),
+    grad: (theta) => withArena(() => flatten(grad(f, unflatten(theta, like)))),
+    valueAndGrad: (theta) => withArena(() => {
       const r = valueAndGrad(f, unflatten(theta, like));
       return { value: r.value, grad: flatten(r.grads) };
-    },
+    }),
     hvp: (theta, v) => {
       if (v.length !== P) throw new Error(`flatLoss.hvp: v has ${v.length} entries for ${P} parameters`);
-      return flatten(hvp(f, unflatten(theta, like), unflatten(v, like)));
+      return withArena(() => flatten(hvp(f, unflatten(theta, like), unflatten(v, like))));
     },
   };
 }
