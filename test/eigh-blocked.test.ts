@@ -16,25 +16,11 @@ import { eigh, eigvalsh, tridiagonalEigen } from '../src/engine/linalg/eigh.js';
 import { applyReflectors, tridiagonalizeBlocked } from '../src/engine/linalg/tridiag-blocked.js';
 import { secularRoots, secularVectors, tridiagonalDC } from '../src/engine/linalg/divide-conquer.js';
 import { isAscending, maxAbsArr, maxDiff } from './support/arrays.js';
+import { eigResidual, orthError, scaleCols } from './support/linalg.js';
 
 const EPS = 2.220446049250313e-16;
 const DC = { method: 'divide-conquer' } as const;
 const QR = { method: 'qr' } as const;
-
-function orthError(Q: Mat): number {
-  return maxAbs(sub(matmul(transpose(Q), Q), eye(Q.cols)));
-}
-
-function scaleCols(M: Mat, s: ArrayLike<number>): Mat {
-  const out = mat(M.rows, M.cols, M.data.slice());
-  for (let i = 0; i < M.rows; i++) for (let j = 0; j < M.cols; j++) out.data[i * M.cols + j] *= s[j];
-  return out;
-}
-
-/** ‖A·V − V·Λ‖_F / ‖A‖_F. */
-function eigResidual(A: Mat, values: Float64Array, V: Mat): number {
-  return frobenius(sub(matmul(A, V), scaleCols(V, values))) / frobenius(A);
-}
 
 function planted(Q: Mat, lambda: ArrayLike<number>): Mat {
   return symmetrize(matmul(scaleCols(Q, lambda), transpose(Q)));

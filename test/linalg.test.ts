@@ -30,25 +30,9 @@ import {
   tridiagonalEigenEnds,
 } from '../src/engine/linalg/index.js';
 import { isAscending, maxAbsArr, maxDiff } from './support/arrays.js';
+import { eigResidual, orthError, scaleCols } from './support/linalg.js';
 
 // ---------- helpers ----------
-
-/** max |QᵀQ − I| for the columns of Q. */
-function orthError(Q: Mat): number {
-  return maxAbs(sub(matmul(transpose(Q), Q), eye(Q.cols)));
-}
-
-/** M·diag(s) (scale column j by s[j]). */
-function scaleCols(M: Mat, s: ArrayLike<number>): Mat {
-  const out = mat(M.rows, M.cols, M.data.slice());
-  for (let i = 0; i < M.rows; i++) for (let j = 0; j < M.cols; j++) out.data[i * M.cols + j] *= s[j];
-  return out;
-}
-
-/** ‖A·V − V·Λ‖_F / ‖A‖_F. */
-function eigResidual(A: Mat, values: Float64Array, V: Mat): number {
-  return frobenius(sub(matmul(A, V), scaleCols(V, values))) / frobenius(A);
-}
 
 /** ‖A − U·S·Vᵀ‖_F / ‖A‖_F. */
 function svdResidual(A: Mat, U: Mat, S: Float64Array, V: Mat): number {

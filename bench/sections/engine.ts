@@ -347,6 +347,12 @@ async function run(ctx: BenchContext): Promise<SectionResult> {
     { label: `wasm matmul f32 n=512${auto}`, measured: gf('f32', 512), op: '>=', threshold: 20, unit: 'GFLOP/s' },
     { label: `wasm matmul f64 n=512${auto}`, measured: gf('f64', 512), op: '>=', threshold: 8, unit: 'GFLOP/s' },
     { label: 'eigh n=1000 (TypeScript)', measured: eigTs.find((e) => e.n === 1000)?.t.median, op: '<=', threshold: 3, unit: 's' },
+    // Issue 8 §4: the wasm ceiling (relaxed SIMD, one thread) for n ≥ 512, and the browser's eigh.
+    ...(['f32', 'f64'] as const).map((dt): Target => {
+      const all = [512, 1024, 2048].map((n) => mm.find((f) => f.backend === 'wasm' && f.variant === 'relaxed-simd' && f.dtype === dt && f.n === n)?.gflops);
+      return { label: `wasm relaxed-SIMD matmul ${dt}, lowest over n = 512, 1024, 2048`, measured: all.some((g) => g === undefined) ? undefined : Math.min(...(all as number[])), op: '>=', threshold: dt === 'f32' ? 45 : 22, unit: 'GFLOP/s' };
+    }),
+    { label: 'eigh n=2000 (TypeScript, wasm: the browser route)', measured: eigTs.find((e) => e.n === 2000)?.t.median, op: '<=', threshold: 4, unit: 's' },
   ];
   if (haveNative) {
     for (const threads of p.threads) {

@@ -31,7 +31,7 @@ import { transformer } from '../../src/models/transformer.js';
 import { adamw, sgd, type Optimizer } from '../../src/training/optim/index.js';
 import {
   findPython, fmt, runPython, speedRatio, time,
-  type BenchContext, type BenchRow, type BenchSection, type SectionResult, type Timing,
+  type BenchContext, type BenchRow, type BenchSection, type SectionResult, type Target, type Timing,
 } from '../harness.js';
 
 const SECTION = 'nn';
@@ -265,6 +265,20 @@ async function run(ctx: BenchContext): Promise<SectionResult> {
     }
   }
 
+  // Issue 8's targets, as speed ratios vs PyTorch measured in this run (> 1: ours faster).
+  const ratioOf = (t: Timing | undefined, key: string) => { const r = ref(key); return t && r ? r.median_ms / msOf(t) : undefined; };
+  const native = (id: string) => ours.get(`${id}/native`);
+  const wasmOf = (id: string) => ours.get(`${id}/wasm`);
+  const targets: Target[] = [
+    { label: 'lab MLP 49-128-128-10 f64 train step, native, vs PyTorch', measured: ratioOf(native('mlp-small')?.step, 'mlp-small'), op: '>=', threshold: 1, unit: '×' },
+    { label: 'lab MLP gradient, native, vs PyTorch', measured: ratioOf(native('mlp-small')?.grad, 'mlp-small-grad'), op: '>=', threshold: 1, unit: '×' },
+    { label: 'lab MLP HVP, native, vs PyTorch', measured: ratioOf(native('mlp-small')?.hvp, 'mlp-small-hvp'), op: '>=', threshold: 1, unit: '×' },
+    { label: 'MLP 784-1024-1024-10 f32 train step, native, vs PyTorch', measured: ratioOf(native('mlp-large')?.step, 'mlp-large'), op: '>=', threshold: 0.9, unit: '×' },
+    { label: 'MLP 784-1024-1024-10 f32 train step, wasm, vs PyTorch', measured: ratioOf(wasmOf('mlp-large')?.step, 'mlp-large'), op: '>=', threshold: 0.6, unit: '×' },
+    { label: 'CNN train step, native, within 1.5× of PyTorch', measured: ratioOf(native('cnn')?.step, 'cnn'), op: '>=', threshold: 0.667, unit: '×' },
+    { label: 'transformer train step, native, within 1.5× of PyTorch', measured: ratioOf(native('transformer')?.step, 'transformer'), op: '>=', threshold: 0.667, unit: '×' },
+  ];
+
   // Architecture check: parameter counts on both sides.
   if (torch?.params) {
     const bad = Object.values(problems)
@@ -290,7 +304,7 @@ async function run(ctx: BenchContext): Promise<SectionResult> {
   );
   if (!p.heavyBackends.includes('wasm')) notes.push('CNN and transformer rows run on the native backend only in this mode.');
   if (ctx.quick) notes.push('**--quick run**: reduced repetitions; a smoke test of the pipeline, not a measurement.');
-  return { rows, notes };
+  return { rows, targets, notes };
 }
 
 export const nnSection: BenchSection = {
