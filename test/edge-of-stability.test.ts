@@ -452,6 +452,14 @@ describe('edge-of-stability as a grid of cells (one per η; the largest η also 
     return out;
   };
 
+  it('no plot joins theory rows into a measured line: every lines plot of a series with method = theory splits by method (issue 10 §2)', async () => {
+    const { series } = await runExperiment(edgeOfStabilityExperiment, { ...small, lrScales: [1], perLayerEvery: 0 });
+    for (const spec of edgeOfStabilityExperiment.plots!(small as never)) {
+      const rows = series.get(spec.series) ?? [];
+      if (spec.kind === 'lines' && rows.some((r) => r.method === 'theory')) expect(spec.dashed, spec.title).toBe('method');
+    }
+  });
+
   it('reversed cell order gives the same record and series; theory lines open, the flow closes the sharpness series', async () => {
     const a = await runExperiment(edgeOfStabilityExperiment, small);
     const b = await runExperiment(edgeOfStabilityExperiment, small, { cells: reversedCells });

@@ -538,7 +538,7 @@ function eosPlots(c: EosConfig): PlotSpec[] {
   const rules = learningRates(c).map((lr) => ({ y: 2 / lr, label: `2/${etaLabel(lr).slice(2)}` }));
   const plots: PlotSpec[] = [
     { title: 'Sharpness λ_max(∇²L) vs step', caption: 'Full-batch GD, one colour per η; dashed: 2/η. Gradient flow (clocked in steps of the largest η) keeps sharpening.', kind: 'lines', series: 'sharpness', x: 'step', y: 'sharpness', stroke: 'eta', dashed: 'method', rules },
-    { title: 'Sharpness in units of 2/η', caption: 'S·η/2: 1 is the edge of stability.', kind: 'lines', series: 'sharpness', x: 'step', y: 'ratio', stroke: 'eta', rules: [{ y: 1, label: '2/η' }] },
+    { title: 'Sharpness in units of 2/η', caption: 'S·η/2: 1 is the edge of stability.', kind: 'lines', series: 'sharpness', x: 'step', y: 'ratio', stroke: 'eta', dashed: 'method', rules: [{ y: 1, label: '2/η' }] },
     { title: 'Training loss vs step', caption: 'Non-monotone at the edge, but falling over long windows.', kind: 'lines', series: 'loss', x: 'step', y: 'loss', stroke: 'eta', yType: 'log' },
   ];
   if (c.perLayerEvery > 0) {
