@@ -74,10 +74,13 @@ describe('lmech CLI', () => {
     expect(bad.stderr).toMatch(/--workers: must be an integer from 1 to 256 \(got "0"\)/);
   });
 
-  it('list shows every option with its default', () => {
+  it('list shows every option with its default and its allowed range', () => {
     const r = lmech('list');
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/--depth\s+3/);
+    expect(r.stdout).toMatch(/--depth\s+3\s+integer in \[1, 8\]\s+number of weight matrices/);
+    expect(r.stdout).toMatch(/--lr\s+0\.002\s+\(0, 10\]/);
+    expect(r.stdout).toMatch(/--init-scheme\s+"aligned"\s+"aligned" \| "random"/);
+    expect(r.stdout).toMatch(/--target\s+—\s+list of/);
     expect(r.stdout).toMatch(/--singular-values\s+\[6,4,3,2,1,0\.5\]/);
   });
 

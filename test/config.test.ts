@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { configFromArgs, parseConfig, ConfigError } from '../src/experiments/config.js';
+import { configFromArgs, describeRange, parseConfig, ConfigError } from '../src/experiments/config.js';
+import { z } from 'zod';
 import { dlnSchema } from '../src/experiments/dln.js';
 import { numericCheck, exactCheck, overallVerdict, regimeCondition, withinTolerance } from '../src/experiments/verdict.js';
 
@@ -57,5 +58,18 @@ describe('unfinished runs', () => {
     expect(u[0].measured).toBe(2);
     expect(u[0].note).toMatch(/interrupted before completion/);
     expect(unfinished([f], 'ok')[0].verdict).toBe('falsified');
+  });
+});
+
+describe('allowed ranges in words (lmech list)', () => {
+  it('intervals with open/closed ends, integers, choices, booleans, lists', () => {
+    expect(describeRange(z.number().int().min(1).max(8).default(3))).toBe('integer in [1, 8]');
+    expect(describeRange(z.number().gt(0).max(20))).toBe('(0, 20]');
+    expect(describeRange(z.number().min(-1).lt(1).optional())).toBe('[-1, 1)');
+    expect(describeRange(z.number().gt(0))).toBe('(0, ∞)');
+    expect(describeRange(z.number())).toBe('number');
+    expect(describeRange(z.enum(['relu', 'erf']).default('relu'))).toBe('"relu" | "erf"');
+    expect(describeRange(z.boolean().default(true))).toBe('true | false');
+    expect(describeRange(z.array(z.number().int().min(2).max(4000)).min(3).max(12))).toBe('list of 3–12 (integer in [2, 4000])');
   });
 });

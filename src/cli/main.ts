@@ -301,7 +301,7 @@ async function cmdVerify(opts: Common & { only?: string; workers?: string; seeds
 
 function describeExperiment(e: Experiment): void {
   process.stdout.write(`${e.name} — ${e.title}\n  ${e.strand}\n  ${e.description}\n`);
-  for (const o of describeOptions(e.schema)) process.stdout.write(`    ${o.flag.padEnd(24)} ${String(JSON.stringify(o.default)).padEnd(22)} ${o.description}\n`);
+  for (const o of describeOptions(e.schema)) process.stdout.write(`    ${o.flag.padEnd(24)} ${(o.default === undefined ? '—' : JSON.stringify(o.default)).padEnd(22)} ${o.range.padEnd(26)} ${o.description}\n`);
   process.stdout.write('\n');
 }
 

@@ -117,13 +117,57 @@ export function fieldKind(field: z.ZodType): 'number' | 'boolean' | 'array' | 's
   return 'string';
 }
 
-/** Human-readable list of an experiment's options: flag, default, description. */
-export function describeOptions(schema: z.ZodType): { flag: string; default: unknown; description: string }[] {
+interface ZodInternals { _zod: { def: { type: string; innerType?: ZodInternals; element?: ZodInternals; entries?: Record<string, unknown>; checks?: { _zod: { def: Record<string, unknown> } }[] } } }
+
+/** The schema field under default/optional wrappers. */
+function inner(field: z.ZodType): ZodInternals {
+  let f = field as unknown as ZodInternals;
+  for (let guard = 0; guard < 8 && ['default', 'optional', 'nullable', 'prefault'].includes(f._zod.def.type); guard++) f = f._zod.def.innerType!;
+  return f;
+}
+
+/** A number field's interval from its checks, e.g. "(0, 20]", "integer in [1, 8]". */
+function numberRange(f: ZodInternals): string {
+  let lo = '', hi = '', int = false;
+  for (const c of f._zod.def.checks ?? []) {
+    const d = c._zod.def;
+    if (d.check === 'greater_than') lo = `${d.inclusive ? '[' : '('}${d.value}`;
+    else if (d.check === 'less_than') hi = `${d.value}${d.inclusive ? ']' : ')'}`;
+    else if (d.check === 'number_format' && /int/.test(String(d.format))) int = true;
+  }
+  if (!lo && !hi) return int ? 'integer' : 'number';
+  return `${int ? 'integer in ' : ''}${lo || '(−∞'}, ${hi || '∞)'}`;
+}
+
+/** The allowed values of a field, in words: an interval, a list of choices, a list length and its entries' range. */
+export function describeRange(field: z.ZodType): string {
+  const f = inner(field);
+  const t = f._zod.def.type;
+  if (t === 'number' || t === 'int') return numberRange(f);
+  if (t === 'enum') return Object.values(f._zod.def.entries ?? {}).map((v) => JSON.stringify(v)).join(' | ');
+  if (t === 'boolean') return 'true | false';
+  if (t === 'array') {
+    let min = '', max = '';
+    for (const c of f._zod.def.checks ?? []) {
+      const d = c._zod.def;
+      if (d.check === 'min_length') min = String(d.minimum);
+      else if (d.check === 'max_length') max = String(d.maximum);
+    }
+    const el = f._zod.def.element ? describeRange(f._zod.def.element as unknown as z.ZodType) : '';
+    const len = min || max ? `${min || 0}–${max || '∞'} ` : '';
+    return `list of ${len}${el ? `(${el})` : 'values'}`;
+  }
+  return t;
+}
+
+/** Human-readable list of an experiment's options: flag, default, allowed range, description. */
+export function describeOptions(schema: z.ZodType): { flag: string; default: unknown; range: string; description: string }[] {
   const shape = shapeOf(schema);
   const defaults = schema.safeParse({});
   return Object.entries(shape).map(([k, f]) => ({
     flag: `--${kebab(k)}`,
     default: defaults.success ? (defaults.data as Record<string, unknown>)[k] : undefined,
+    range: describeRange(f),
     description: (f as unknown as { description?: string }).description ?? '',
   }));
 }
