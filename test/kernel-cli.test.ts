@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -101,5 +101,19 @@ describe('lmech kernel', () => {
     const bad = spawnSync(process.execPath, ['bin/lmech.js', 'kernel', '--act', 'softplus', '--x', join(dir, 'x.json')], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--act: must be one of/);
+  });
+});
+
+describe('the README quick tour', () => {
+  it('its `lmech kernel` example runs as written, on the shipped examples/inputs.json', () => {
+    const line = readFileSync('README.md', 'utf8').split('\n').find((l) => l.startsWith('npx lmech kernel '));
+    expect(line).toBeDefined();
+    const args = line!.split('#')[0].trim().split(/\s+/).slice(2); // drop "npx lmech"
+    const r = spawnSync(process.execPath, ['bin/lmech.js', ...args], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.kind).toBe('ntk');
+    expect(out.rows).toBe(6);
+    expect(out.kernel).toHaveLength(6);
   });
 });
