@@ -131,6 +131,10 @@ describe.skipIf(!hasChromium && !onCi)('web page in headless Chromium', () => {
     await lr.focus();
     await page.keyboard.press('ArrowRight');
     await page.waitForFunction(() => Number(new URLSearchParams(location.search).get('lr')) > 0.005);
+    // The slider spans the schema's whole range: dln allows η ≤ 10, and the slider's end is 10 (issue 10 §4).
+    await page.keyboard.press('End');
+    await page.waitForFunction(() => new URLSearchParams(location.search).get('lr') === '10');
+    expect(await page.locator('input[name="lr-value"]').inputValue()).toBe('10');
 
     await page.screenshot({ path: join(tmpdir(), 'lmech-page.png'), fullPage: true });
     expect(errors).toEqual([]);

@@ -130,9 +130,11 @@ function describeFields(schema: z.ZodType): Field[] {
       const hint = LOG_HINTS[key];
       const d = typeof opts[i]?.default === 'number' ? (opts[i].default as number) : NaN;
       if (hint) {
-        // The curated range, stretched to keep the default well inside, within the schema's bounds.
+        // The slider spans everything the schema allows: its upper bound when it has one (the
+        // hint only when it has none), and at the open bottom the curated lower end, stretched
+        // to keep the default well inside.
         const lo = Math.max(d > 0 ? Math.min(hint.min, d / 100) : hint.min, min > 0 ? min : 0);
-        const hi = Math.min(d > 0 ? Math.max(hint.max, 10 * d) : hint.max, max);
+        const hi = Number.isFinite(max) ? max : d > 0 ? Math.max(hint.max, 10 * d) : hint.max;
         if (lo > 0 && hi > lo) { field.control = 'log-slider'; field.values = logValues(lo, hi, int); }
       } else if (Number.isFinite(min) && Number.isFinite(max) && max > min) {
         if (min > 0 && max / min >= 100) { field.control = 'log-slider'; field.values = logValues(min, max, int); }
