@@ -141,6 +141,16 @@ describe.skipIf(!hasChromium && !onCi)('web page in headless Chromium', () => {
     await page.close();
   }, 90_000);
 
+  it('ignores URL parameters that are not options (utm_*, typos) with a notice, and still runs (issue 10 §4)', async () => {
+    const { page, errors } = await open('?experiment=dln&depth=2&init=0.01&lr=0.005&conservation=false&utm_source=newsletter&dpeth=9&autorun=1');
+    await page.waitForSelector('#verdict[data-state="done"], #verdict[data-state="error"]', { timeout: 60_000 });
+    expect(await page.locator('#verdict').textContent()).toBe('confirmed');
+    expect(await page.locator('#ignored').textContent()).toBe('ignored from the URL (not options of dln): utm_source, dpeth');
+    expect(await page.locator('#error').isHidden()).toBe(true);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 90_000);
+
   it('runs a small sweep across several Web Workers: every cell done, a heatmap with the per-row optimum', async () => {
     // quadratic-stability over dim × λ_max × 2 seeds (8 cells) on 2 workers; the sharpness metric is λ_max itself.
     const { page, errors } = await open('?experiment=quadratic-stability&steps=300&lr-factors=0.95&sweep=dim=10,20|lambda-max=2,4&sweep-seeds=2&sweep-workers=2&autosweep=1');

@@ -175,9 +175,11 @@ function fromText(field: Field | undefined, text: string): unknown {
 interface State {
   experiment: Experiment;
   fields: Field[];
-  /** Every option's value as text, keyed by schema key (plus any unknown keys from the URL). */
+  /** Every option's value as text, keyed by schema key. */
   values: Record<string, string>;
   autorun: boolean;
+  /** URL parameters that are not options of the experiment (utm_*, typos): ignored, with a notice. */
+  ignored: string[];
 }
 
 const RESERVED = new Set(['experiment', 'autorun', 'sweep', 'sweep-seeds', 'sweep-workers', 'autosweep']);
@@ -190,14 +192,17 @@ function stateFromUrl(search: string): { state: State; problem?: string } {
   const fields = describeFields(experiment.schema);
   const values: Record<string, string> = {};
   for (const f of fields) values[f.key] = f.defaultText;
+  const known = new Set(fields.map((f) => f.key));
+  const ignored: string[] = [];
   for (const [k, v] of params) {
     if (RESERVED.has(k)) continue;
     const key = k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()); // accept kebab-case too
-    values[key] = v;
+    if (known.has(key)) values[key] = v;
+    else ignored.push(k);
   }
   const autorun = ['1', 'true', 'yes'].includes(params.get('autorun') ?? '');
   const problem = found ? undefined : `unknown experiment "${name}"; known: ${experiments.map((e) => e.name).join(', ')}`;
-  return { state: { experiment, fields, values, autorun }, problem };
+  return { state: { experiment, fields, values, autorun, ignored }, problem };
 }
 
 function urlFor(s: State): string {
@@ -576,26 +581,18 @@ function buildForm() {
   $('#exp-title').textContent = exp.title;
   $('#exp-strand').textContent = exp.strand;
   $('#exp-desc').textContent = exp.description;
-  const known = new Set(state.fields.map((f) => f.key));
   const controls = state.fields.map(buildControl);
-  const extra = Object.keys(state.values).filter((k) => !known.has(k));
-  if (extra.length) {
-    controls.push(h('div', { class: 'opt unknown' }, h('div', { class: 'opt-desc', text: `from the URL, not options of ${exp.name}: ${extra.join(', ')}` }),
-      h('button', { type: 'button', id: 'drop-unknown', text: 'remove them' })));
+  if (state.ignored.length) {
+    controls.push(h('div', { class: 'opt unknown', id: 'ignored' }, h('div', { class: 'opt-desc', text: `ignored from the URL (not options of ${exp.name}): ${state.ignored.join(', ')}` })));
   }
   $('#controls').replaceChildren(...controls);
-  document.querySelector('#drop-unknown')?.addEventListener('click', () => {
-    for (const k of extra) delete state.values[k];
-    buildForm();
-    refreshValidity();
-  });
   $<HTMLInputElement>('#autorun').checked = state.autorun;
 }
 
 function selectExperiment(name: string) {
   const exp = experiments.find((e) => e.name === name) ?? experiments[0];
   const fields = describeFields(exp.schema);
-  state = { experiment: exp, fields, values: Object.fromEntries(fields.map((f) => [f.key, f.defaultText])), autorun: state.autorun };
+  state = { experiment: exp, fields, values: Object.fromEntries(fields.map((f) => [f.key, f.defaultText])), autorun: state.autorun, ignored: [] };
   buildForm();
   refreshValidity();
   series = new Map();
