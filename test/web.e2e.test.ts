@@ -203,8 +203,10 @@ describe.skipIf(!hasChromium && !onCi)('web page in headless Chromium', () => {
     const box = page.locator('#error');
     await box.waitFor({ state: 'visible' });
     const text = await box.textContent();
-    expect(text).toContain('--depth: must be ≤ 8 (got 12)');
-    expect(text).toContain('--lr: expected number (got "fast")');
+    // In the page's words: fields by their label, not CLI flags (issue 10 §4).
+    expect(text).toContain('depth: must be ≤ 8 (got 12)');
+    expect(text).toContain('lr: must be a number (got "fast")');
+    expect(text).not.toContain('--');
     expect(await page.locator('#run').isDisabled()).toBe(true);
     expect(await page.locator('#verdict').getAttribute('data-state')).toBe('idle');
     expect(errors).toEqual([]);

@@ -221,12 +221,24 @@ function rawConfig(s: State): Record<string, unknown> {
     .map(([k, v]) => [k, fromText(byKey.get(k), v)]));
 }
 
-/** Validate the current controls; a ConfigError's message is shown on the page. */
+/**
+ * A ConfigError in the page's words: the CLI names fields by flag (`--lambda-max`), the page by
+ * the control's label (`lambdaMax`); "expected number" reads "must be a number".
+ */
+export function pageMessage(message: string, experiment: string): string {
+  return message
+    .replace(new RegExp(`^${experiment}: invalid config\\n\\s*`), 'Invalid options:\n')
+    .replace(/--([a-z][a-z0-9]*(?:-[a-z0-9]+)*)/g, (_, k: string) => k.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase()))
+    .replace(/: expected number/g, ': must be a number')
+    .replace(/\n\s+/g, '\n');
+}
+
+/** Validate the current controls; a ConfigError's message is shown on the page, in its words. */
 function validate(s: State): { config?: Record<string, unknown>; error?: string } {
   try {
     return { config: parseConfig(s.experiment.schema, rawConfig(s), s.experiment.name) as Record<string, unknown> };
   } catch (e) {
-    return { error: e instanceof ConfigError ? e.message : `${(e as Error).name}: ${(e as Error).message}` };
+    return { error: e instanceof ConfigError ? pageMessage(e.message, s.experiment.name) : `${(e as Error).name}: ${(e as Error).message}` };
   }
 }
 
