@@ -94,6 +94,20 @@ describe('lmech hessian', () => {
     expect(out).not.toMatch(/Gauss–Newton/);
   });
 
+  it('--per-layer: each block stops at its own tolerance, and a block that did not converge is flagged (issue 10 §4)', async () => {
+    // A cap of 2 Lanczos steps: the 1-parameter-per-class bias block is exact (its Krylov space is
+    // exhausted), the weight blocks cannot reach 1e-12 in 2 steps.
+    const out = await lmechHessian('--model', modelCe, '--data', dataCe, '--top-k', '1', '--per-layer', '--tol', '1e-12', '--max-iter', '2');
+    expect(out).toMatch(/W1 .*NOT converged \(residual/);
+    expect(out).toMatch(/blocks not converged to their tolerance: W1/);
+    const ok = await lmechHessian('--model', modelCe, '--data', dataCe, '--top-k', '1', '--per-layer', '--tol', '1e-8');
+    expect(ok).not.toMatch(/NOT converged/);
+    expect(ok).not.toMatch(/blocks not converged/);
+    const j = JSON.parse(await lmechHessian('--model', modelCe, '--data', dataCe, '--top-k', '1', '--per-layer', '--tol', '1e-12', '--max-iter', '2', '--json'));
+    expect(j.perLayer.find((b: { name: string }) => b.name === 'W1').top.converged).toBe(false);
+    await expect(lmechHessian('--model', modelCe, '--data', dataCe, '--max-iter', '-1')).rejects.toThrow(/--max-iter: must be an integer in \[0, 1000000\]/);
+  });
+
   it('bad input: clear errors naming the flag or the field', async () => {
     await expect(lmechHessian('--model', join(dir, 'nope.json'), '--data', data)).rejects.toThrow(/nope\.json: cannot read \(ENOENT\)/);
     await expect(lmechHessian('--model', model, '--data', data, '--top-k', 'abc')).rejects.toThrow(/--top-k: must be an integer in \[1, 1000\] \(got "abc"\)/);

@@ -45,6 +45,8 @@ export interface HessianOptions {
   perLayer: boolean;
   power: boolean;
   tol: number;
+  /** Most Lanczos steps per eigen-solve (0: topHessianEigen's default, max(200, 10k)). */
+  maxIter: number;
   traceTol: number;
   maxProbes: number;
   densityProbes: number;
@@ -54,7 +56,7 @@ export interface HessianOptions {
 }
 
 export const defaultHessianOptions: HessianOptions = {
-  topK: 5, trace: false, density: false, perLayer: false, power: false, tol: 1e-6, traceTol: 0.01,
+  topK: 5, trace: false, density: false, perLayer: false, power: false, tol: 1e-6, maxIter: 0, traceTol: 0.01,
   maxProbes: 1000, densityProbes: 10, densitySteps: 60, gridSize: 200, seed: 0,
 };
 
@@ -80,6 +82,7 @@ export function parseHessianOptions(raw: Record<string, unknown>): HessianOption
     perLayer: Boolean(raw.perLayer),
     power: Boolean(raw.power),
     tol: num('--tol', raw.tol ?? d.tol, 0, 0.5),
+    maxIter: int('--max-iter', raw.maxIter ?? d.maxIter, 0, 1_000_000),
     traceTol: num('--trace-tol', raw.traceTol ?? d.traceTol, 0, 1),
     maxProbes: int('--max-probes', raw.maxProbes ?? d.maxProbes, 2, 1_000_000),
     densityProbes: int('--density-probes', raw.densityProbes ?? d.densityProbes, 1, 10_000),
@@ -233,7 +236,8 @@ export function hessianReport(ck: ModelCheckpoint, data: ModelDataset, o: Hessia
   const gradNorm = Math.sqrt(grad.reduce((s, x) => s + x * x, 0));
 
   log(`top-${o.topK} eigenvalues (Lanczos)…`);
-  const top = topHessianEigen(hvp, P, { k: o.topK, tol: o.tol, rng: rng.split('lanczos') });
+  const iters = o.maxIter > 0 ? { maxIter: o.maxIter } : {};
+  const top = topHessianEigen(hvp, P, { k: o.topK, tol: o.tol, ...iters, rng: rng.split('lanczos') });
   const sharpness = top.values[0];
   hooks.eigenvectors?.(top.vectors, Float64Array.from(top.values));
   const report: HessianReport = {
@@ -282,7 +286,8 @@ export function hessianReport(ck: ModelCheckpoint, data: ModelDataset, o: Hessia
   }
   if (o.perLayer) {
     log('per-layer block Hessians…');
-    const tops = topHessianEigenPerBlock(hvp, P, blocks, { k: o.topK, tol: o.tol, rng: rng.split('block-lanczos') });
+    // One Lanczos per block, each stopped at its own tolerance (or its step cap, then flagged).
+    const tops = topHessianEigenPerBlock(hvp, P, blocks, { k: o.topK, tol: o.tol, ...iters, rng: rng.split('block-lanczos') });
     const dens = o.density ? slqDensityPerBlock(hvp, P, blocks, { ...densityOpts, rng: rng.split('block-slq') }) : undefined;
     report.perLayer = blocks.map((b, i) => ({
       name: b.name, shape: b.shape ?? [b.size], parameters: b.size,
@@ -339,15 +344,18 @@ export function formatHessianReport(r: HessianReport, paths: { model: string; da
   if (r.perLayer) {
     out.push('');
     out.push('per layer (block Hessians H_bb):');
-    const head = ['block', 'shape', 'params', 'λ_max(H_bb)', `top-${r.top.values.length}`];
+    const head = ['block', 'shape', 'params', 'λ_max(H_bb)', `top-${r.top.values.length}`, 'Lanczos'];
     if (r.trace) head.push('tr(H_bb) ± SE');
     if (r.density) head.push('Ritz range');
     out.push(table([head, ...r.perLayer.map((b) => {
-      const row = [b.name, `[${b.shape.join('×')}]`, String(b.parameters), fmt(b.top.values[0]), b.top.values.map(fmt).join(', ')];
-      if (r.trace) row.push(b.trace ? pm(b.trace.value, b.trace.stderr) : '');
+      const row = [b.name, `[${b.shape.join('×')}]`, String(b.parameters), fmt(b.top.values[0]), b.top.values.map(fmt).join(', '),
+        `${b.top.hvps} HVPs${b.top.converged ? '' : `, NOT converged (residual ${fmt(Math.max(...b.top.residuals))})`}`];
+      if (r.trace) row.push(b.trace ? `${pm(b.trace.value, b.trace.stderr)}${b.trace.converged ? '' : ' (SE target NOT reached)'}` : '');
       if (r.density) row.push(b.density ? `[${fmt(b.density.lambdaMin)}, ${fmt(b.density.lambdaMax)}]` : '');
       return row;
     })]));
+    const open = r.perLayer.filter((b) => !b.top.converged || (b.trace && !b.trace.converged)).map((b) => b.name);
+    if (open.length) out.push(`blocks not converged to their tolerance: ${open.join(', ')} (raise --max-iter / --max-probes, or loosen --tol / --trace-tol)`);
   }
   out.push('');
   out.push(`(${r.seconds.toFixed(1)} s, seed ${r.seed})`);
@@ -369,6 +377,7 @@ export function register(program: Command): void {
     .option('--per-layer', 'also per parameter block (W1, b1, … or the model\'s parameter names)')
     .option('--power', 'cross-check λ_max by power iteration')
     .option('--tol <x>', 'Lanczos relative residual tolerance', String(defaultHessianOptions.tol))
+    .option('--max-iter <n>', 'most Lanczos steps per eigen-solve, per block with --per-layer (0: max(200, 10·k))', String(defaultHessianOptions.maxIter))
     .option('--trace-tol <x>', 'stop Hutchinson when SE ≤ x·|trace|', String(defaultHessianOptions.traceTol))
     .option('--max-probes <n>', 'most Hutchinson probes', String(defaultHessianOptions.maxProbes))
     .option('--density-probes <n>', 'SLQ probe vectors', String(defaultHessianOptions.densityProbes))
