@@ -414,6 +414,7 @@ function renderPlots(all: boolean, final = false) {
 function showResult(record: ExperimentRecord, seconds: number) {
   // The full-precision record, for comparing the page's numbers with Node's (issue 10 §1: they still differ).
   (globalThis as { lmechRecord?: ExperimentRecord }).lmechRecord = record;
+  (globalThis as { lmechSeries?: Map<string, Row[]> }).lmechSeries = series;
   const v = $('#verdict');
   v.textContent = record.verdict;
   v.className = `badge ${record.verdict}`;
