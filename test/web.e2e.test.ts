@@ -141,6 +141,25 @@ describe.skipIf(!hasChromium && !onCi)('web page in headless Chromium', () => {
     await page.close();
   }, 90_000);
 
+  it('at phone width (390 px) the results come before the options and nothing is wider than the screen (issue 10 §4)', async () => {
+    const page = await browser!.newPage({ viewport: { width: 390, height: 844 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(base + '?experiment=dln&depth=2&init=0.01&lr=0.005&conservation=false&autorun=1');
+    await page.waitForSelector('#verdict[data-state="done"]', { timeout: 60_000 });
+    await page.waitForSelector('#plots svg');
+    const top = (sel: string) => page.locator(sel).first().evaluate((el) => el.getBoundingClientRect().top);
+    expect(await top('#status')).toBeLessThan(await top('#controls'));
+    expect(await top('#plots')).toBeLessThan(await top('#controls'));
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    const widths = await page.locator('#plots svg').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().right));
+    expect(widths.length).toBeGreaterThan(0);
+    for (const w of widths) expect(w).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: join(tmpdir(), 'lmech-page-phone.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 90_000);
+
   it('ignores URL parameters that are not options (utm_*, typos) with a notice, and still runs (issue 10 §4)', async () => {
     const { page, errors } = await open('?experiment=dln&depth=2&init=0.01&lr=0.005&conservation=false&utm_source=newsletter&dpeth=9&autorun=1');
     await page.waitForSelector('#verdict[data-state="done"], #verdict[data-state="error"]', { timeout: 60_000 });

@@ -399,7 +399,7 @@ function renderPlots(all: boolean, final = false) {
     const fig = document.querySelector<HTMLElement>(`#plots figure[data-index="${i}"]`);
     if (!fig) return;
     const body = fig.querySelector('.plot-body')!;
-    const width = Math.max(280, Math.floor(body.clientWidth || fig.clientWidth || 600));
+    const width = Math.max(240, Math.floor(body.clientWidth || fig.clientWidth || 600));
     let el: Element | null = null;
     try {
       el = plotElement(spec, series.get(spec.series) ?? [], document, width);
