@@ -28,7 +28,15 @@ export interface CellResult<CR = unknown> {
 /** Runs the cells of a grid; results in `keys` order, null for a cell not run (abort). */
 export type CellExecutor = (
   exp: Experiment, config: Record<string, unknown>, keys: unknown[],
-  opts: { signal: AbortSignal; progress: (fraction: number) => void },
+  opts: {
+    signal: AbortSignal; progress: (fraction: number) => void;
+    /**
+     * The run's own recorder. An executor that runs the cells here, in `keys` order, may stream
+     * their rows through it as they are measured (live plots) and return `rows: []`; one that
+     * runs them elsewhere returns each cell's rows and the runner merges them in order.
+     */
+    record?: (series: string, row: Row) => void;
+  },
 ) => Promise<(CellResult | null)[]>;
 
 export interface RunOptions {
@@ -63,13 +71,16 @@ function context(seed: number, series: Map<string, Row[]>, signal: AbortSignal, 
 
 const seedOf = (config: Record<string, unknown>) => (typeof config.seed === 'number' ? config.seed : 0);
 
-/** Run one grid cell in this thread, collecting its rows. */
-export async function runGridCell(exp: Experiment, config: Record<string, unknown>, key: unknown, prediction: unknown, signal: AbortSignal, progress?: (f: number) => void): Promise<CellResult> {
+/** Run one grid cell in this thread, collecting its rows (or handing each to `stream` as it comes). */
+export async function runGridCell(
+  exp: Experiment, config: Record<string, unknown>, key: unknown, prediction: unknown, signal: AbortSignal,
+  progress?: (f: number) => void, stream?: (series: string, row: Row) => void,
+): Promise<CellResult> {
   const rows: [string, Row][] = [];
   const ctx: RunContext = {
     rng: new Rng(seedOf(config)),
     progress: (f) => progress?.(Math.min(1, Math.max(0, f))),
-    record: (s, row) => { rows.push([s, row]); },
+    record: stream ?? ((s, row) => { rows.push([s, row]); }),
     signal,
   };
   const result = await exp.grid!.cell(config, key, ctx, prediction);
@@ -82,7 +93,8 @@ export const sequentialCells: CellExecutor = async (exp, config, keys, opts) => 
   const out: (CellResult | null)[] = keys.map(() => null);
   for (let i = 0; i < keys.length; i++) {
     if (opts.signal.aborted) break;
-    out[i] = await runGridCell(exp, config, keys[i], prediction, opts.signal, (f) => opts.progress((i + f) / keys.length));
+    // In order, here: rows go straight to the run's recorder, so plots update while cells run.
+    out[i] = await runGridCell(exp, config, keys[i], prediction, opts.signal, (f) => opts.progress((i + f) / keys.length), opts.record);
     opts.progress((i + 1) / keys.length);
   }
   return out;
@@ -108,7 +120,7 @@ export async function runExperiment(exp: Experiment, raw: Record<string, unknown
     let result: unknown;
     if (exp.grid) {
       const keys = exp.grid.cells(config, prediction);
-      const cells = await (opts.cells ?? sequentialCells)(exp, config, keys, { signal, progress: (f) => ctx.progress(f) });
+      const cells = await (opts.cells ?? sequentialCells)(exp, config, keys, { signal, progress: (f) => ctx.progress(f), record: ctx.record });
       result = finishGrid(exp, config, prediction, cells, ctx);
     } else {
       result = await exp.run!(config, ctx, prediction);

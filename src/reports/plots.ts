@@ -8,6 +8,13 @@ import type { PlotSpec } from '../experiments/types.js';
 
 type Row = Record<string, number | string>;
 
+/** Distinct values of a column, as strings, in order of first appearance. */
+export function firstSeen(rows: readonly Row[], key: string): string[] {
+  const seen = new Set<string>();
+  for (const r of rows) if (r[key] !== undefined) seen.add(String(r[key]));
+  return [...seen];
+}
+
 export function renderPlot(spec: PlotSpec, rows: Row[], document: Document, width = 640): string {
   const el = plotElement(spec, rows, document, width);
   return el ? (el as unknown as { outerHTML: string }).outerHTML : '<p class="empty">no data recorded</p>';
@@ -64,7 +71,9 @@ export function plotElement(spec: PlotSpec, rows: Row[], document: Document, wid
     grid: true,
     x: { type: spec.xType ?? 'linear', label: spec.x },
     y: { type: spec.yType ?? 'linear', label: spec.y },
-    color: colorKey ? { legend: true, type: 'categorical', label: colorKey } : undefined,
+    // Colours in order of first appearance, not sorted: rows stream in that order, so a value keeps
+    // its colour for the whole of a live run (a new η gets the next colour, the others stay put).
+    color: colorKey ? { legend: true, type: 'categorical', label: colorKey, domain: firstSeen(data, colorKey) } : undefined,
     ...(fx ? { fx: { label: null } } : {}),
     marks,
   }) as unknown as Element;
