@@ -11,7 +11,7 @@ const rows = (eta: string, k: number) => [0, 1, 2].map((step) => ({ eta, step, v
 /** Legend entries of a rendered plot: [label, colour] in order. */
 function legend(html: string): [string, string][] {
   const { document } = parseHTML(`<div>${html}</div>`);
-  return [...document.querySelectorAll('span')].filter((s) => s.querySelector('svg')).map((s) => [
+  return Array.from(document.querySelectorAll('span')).filter((s) => s.querySelector('svg')).map((s) => [
     s.textContent!.trim(), s.querySelector('svg')!.getAttribute('fill') ?? s.querySelector('svg')!.querySelector('[fill]')?.getAttribute('fill') ?? '',
   ]);
 }
