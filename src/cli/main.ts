@@ -23,7 +23,7 @@ import type { ExperimentRecord, Verdict } from '../experiments/types.js';
 import { checksTable, table } from '../reports/table.js';
 import { commands } from './commands/index.js';
 import { register as registerReport } from './commands/report.js';
-import { defaultWorkers, poolCells, runTasks } from '../lab/pool.js';
+import { parseWorkers, poolCells, runTasks } from '../lab/pool.js';
 import { finishCellHere, runCellHere, type CellOutcome, type CellTask } from '../lab/cell.js';
 import type { WorkerJob, WorkerResult } from '../lab/cell-worker.js';
 import { prepareRun, type CellResult } from '../experiments/runner.js';
@@ -114,7 +114,7 @@ async function cmdRun(name: string, rest: string[]): Promise<number> {
     else configArgs.push(a);
   }
   if (common.subdir && !common.out) throw new ConfigError('--subdir: only with --out DIR');
-  const workers = common.workers === undefined ? defaultWorkers() : parseWorkers(common.workers);
+  const workers = parseWorkers(common.workers);
   await selectBackend(common.backend);
   const raw = configFromArgs(exp.schema, configArgs, exp.name);
   const config = parseConfig(exp.schema, raw, exp.name) as Record<string, unknown>; // bad input fails here, before any directory is claimed
@@ -156,13 +156,6 @@ async function cmdRun(name: string, rest: string[]): Promise<number> {
 
 interface VerifyRow { record: ExperimentRecord; expected: Verdict; ok: boolean; seed?: number; config: number }
 
-/** --workers: an integer in [1, 256]. */
-function parseWorkers(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 256) throw new ConfigError(`--workers: must be an integer from 1 to 256 (got ${JSON.stringify(v)})`);
-  return n;
-}
-
 const hasSeed = (e: Experiment) => 'seed' in ((e.schema as unknown as { shape?: Record<string, unknown> }).shape ?? {});
 
 /** One finished verify entry as a line: for logs and pipes, where no table is drawn until the end. */
@@ -175,7 +168,7 @@ async function cmdVerify(opts: Common & { only?: string; workers?: string; seeds
   const only = opts.only ? opts.only.split(',') : undefined;
   if (only) for (const n of only) if (!experiments.some((e) => e.name === n)) throw new ConfigError(`--only: no experiment named ${n}; known: ${experiments.map((e) => e.name).join(', ')}`);
   const seeds = opts.seeds === undefined ? undefined : parseSeeds(opts.seeds);
-  const workers = opts.workers === undefined ? defaultWorkers() : parseWorkers(opts.workers);
+  const workers = parseWorkers(opts.workers);
   if (opts.subdir && !opts.out) throw new ConfigError('--subdir: only with --out DIR');
   await selectBackend(opts.backend);
   // Configurations (quick + variants); with --seeds each one under every seed (those without a

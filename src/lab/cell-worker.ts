@@ -12,15 +12,10 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { selectBackend } from '../cli/backend.js';
-import { getExperiment } from '../experiments/registry.js';
-import { runGridCell, type CellResult } from '../experiments/runner.js';
-import { canonicalJson } from './sweep.js';
-import { runCell, type CellTask, type CellOutcome, type CellRunOptions } from './cell.js';
 import { flagController, type StopFlag } from './stop-flag.js';
+import { runJob, type WorkerJob, type WorkerResult } from './job.js';
 
-export type WorkerJob =
-  | ({ kind: 'run' } & CellTask & CellRunOptions)
-  | { kind: 'grid'; experiment: string; config: Record<string, unknown>; key: unknown };
+export type { WorkerJob, WorkerResult } from './job.js';
 
 export type WorkerTask = WorkerJob & {
   backend?: string;
@@ -33,15 +28,10 @@ export type WorkerTask = WorkerJob & {
 /** What the worker posts on the task's port while it runs. */
 export interface ProgressMessage { type: 'progress'; fraction: number; label?: string }
 
-export type WorkerResult = CellOutcome | CellResult;
-
 const PROGRESS_MS = 100;
 
 let selected: Promise<void> | null = null;
 let selectedName: string | undefined;
-/** The last prediction computed here: the cells of one run share it. */
-let predicted: { key: string; value: unknown } | null = null;
-
 export default async function work(task: WorkerTask): Promise<WorkerResult> {
   if (!selected || selectedName !== task.backend) {
     selectedName = task.backend;
@@ -60,14 +50,8 @@ export default async function work(task: WorkerTask): Promise<WorkerResult> {
     }
   };
   try {
-    if (task.kind === 'grid') {
-      const exp = getExperiment(task.experiment);
-      const key = `${task.experiment}\n${canonicalJson(task.config)}`;
-      if (predicted?.key !== key) predicted = { key, value: exp.predict(task.config) };
-      return await runGridCell(exp, task.config, task.key, predicted.value, signal, (f) => progress(f));
-    }
-    const { port: _port, backend: _backend, kind: _kind, stop: _stop, withSeries, ...cell } = task;
-    return await runCell(cell, { signal, withSeries, progress, onRecord: poll });
+    const { port: _port, backend: _backend, stop: _stop, ...job } = task;
+    return await runJob(job as WorkerJob, { signal, progress, onRecord: poll });
   } finally {
     task.port?.close();
   }

@@ -18,11 +18,12 @@ import { availableParallelism } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import { runCell, type CellOutcome, type CellRunOptions, type CellTask } from './cell.js';
-import type { ProgressMessage, WorkerJob, WorkerResult, WorkerTask } from './cell-worker.js';
+import { ConfigError } from '../experiments/config.js';
+import type { CellOutcome, CellRunOptions, CellTask } from './cell.js';
+import type { ProgressMessage, WorkerTask } from './cell-worker.js';
+import { runJob, type WorkerJob, type WorkerResult } from './job.js';
 import { createStopFlag, raiseStop } from './stop-flag.js';
-import { getExperiment } from '../experiments/registry.js';
-import { runGridCell, type CellExecutor, type CellResult } from '../experiments/runner.js';
+import type { CellExecutor, CellResult } from '../experiments/runner.js';
 
 export interface TaskHooks<O> {
   signal?: AbortSignal;
@@ -48,20 +49,15 @@ export interface PoolOptions {
 
 export const defaultWorkers = (): number => Math.max(1, availableParallelism());
 
-const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
-
-/** Run one job in this thread (the one-worker path; same functions the worker calls). */
-const predictions = new Map<string, unknown>();
-async function runHere(job: WorkerJob, signal?: AbortSignal, progress?: (f: number, label?: string) => void): Promise<WorkerResult> {
-  if (job.kind === 'grid') {
-    const exp = getExperiment(job.experiment);
-    const key = `${job.experiment}\n${JSON.stringify(job.config)}`;
-    if (!predictions.has(key)) { predictions.clear(); predictions.set(key, exp.predict(job.config)); }
-    return runGridCell(exp, job.config, job.key, predictions.get(key), signal ?? new AbortController().signal, progress);
-  }
-  const { kind: _k, withSeries, ...cell } = job;
-  return runCell(cell, { signal, withSeries, progress });
+/** The --workers flag: an integer from 1 to 256; absent, every core. */
+export function parseWorkers(v: string | undefined): number {
+  if (v === undefined) return defaultWorkers();
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new ConfigError(`--workers: must be an integer from 1 to 256 (got ${JSON.stringify(v)})`);
+  return n;
 }
+
+const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
 
 const workerFile = fileURLToPath(new URL('./cell-worker.js', import.meta.url));
 
@@ -89,7 +85,7 @@ export async function runTasks<O extends WorkerResult>(
   if (opts.inThread || !existsSync(workerFile)) {
     for (const i of order) {
       if (opts.signal?.aborted) break;
-      await settle(i, () => runHere(jobs[i].job, opts.signal, opts.onProgress && ((f, l) => opts.onProgress!(i, f, l))));
+      await settle(i, () => runJob(jobs[i].job, { signal: opts.signal ?? new AbortController().signal, progress: opts.onProgress && ((f, l) => opts.onProgress!(i, f, l)) }));
     }
     return results;
   }

@@ -3,8 +3,8 @@ import { parseHTML } from 'linkedom';
 import type { Experiment, ExperimentRecord } from '../experiments/types.js';
 import { fmt } from '../experiments/verdict.js';
 import { renderPlot } from './plots.js';
+import { esc } from './escape.js';
 
-const esc = (s: unknown) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 export function tolText(t: ExperimentRecord['checks'][number]['tolerance']): string {
   switch (t.kind) {

@@ -11,6 +11,7 @@
  */
 import * as Plot from '@observablehq/plot';
 import { argminOver, groupBySeed, type AggCell } from '../lab/aggregate.js';
+import { esc } from './escape.js';
 
 export interface SweepReportCell extends AggCell {
   index: number;
@@ -30,7 +31,6 @@ export interface SweepReportInput {
   metrics?: string[];
 }
 
-const esc = (s: unknown) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 const num = (v: number) => (Number.isFinite(v) ? Number(v.toPrecision(4)).toString() : String(v));
 
 /** Metrics present in the most cells, at most `k`. */

@@ -6,10 +6,10 @@
  */
 import { parseHTML } from 'linkedom';
 import { sweepSections, type SweepReportInput } from './sweep-figures.js';
+import { esc } from './escape.js';
 
 export { defaultMetrics, sweepSections, type SweepReportCell, type SweepReportInput } from './sweep-figures.js';
 
-const esc = (s: unknown) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 export function renderSweepHtml(input: SweepReportInput): string {
   const { document } = parseHTML('<!doctype html><html><body></body></html>');

@@ -19,7 +19,7 @@ import { Store } from '../../lab/store.js';
 import { parseAxis, parseSeeds, type SweepSpec } from '../../lab/sweep.js';
 import { readSweepFile, specFromFile } from '../../lab/sweep-file.js';
 import { runSweep, type SweepProgress } from '../../lab/run-sweep.js';
-import { defaultWorkers } from '../../lab/pool.js';
+import { parseWorkers } from '../../lab/pool.js';
 import { RedisUnavailable, checkQueueName, checkRedisUrl, clusterDispatch, reachRedis } from '../../lab/cluster.js';
 import { groupBySeed } from '../../lab/aggregate.js';
 import { table } from '../../reports/table.js';
@@ -73,13 +73,6 @@ export function parseSweepArgs(words: string[]): SweepArgs {
     else a.config.push(w);
   }
   return a;
-}
-
-function parseWorkers(v: string | undefined): number {
-  if (v === undefined) return defaultWorkers();
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 256) throw new ConfigError(`--workers: must be an integer from 1 to 256 (got ${JSON.stringify(v)})`);
-  return n;
 }
 
 function bar(enabled: boolean) {
