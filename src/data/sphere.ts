@@ -14,6 +14,7 @@
  */
 import type { Rng } from '../engine/rng.js';
 import { type Mat, mat } from '../engine/linalg/index.js';
+import * as libm from '../engine/libm.js';
 
 /** n points uniform on the sphere of radius √d in R^d (rows). */
 export function sampleSphere(n: number, d: number, rng: Rng): Mat {
@@ -81,11 +82,11 @@ export function sphereSpectrum(kappa: (cosines: Float64Array) => Float64Array, d
   for (let p = 0; p < P; p++) for (let q = 0; q < 5; q++) {
     const j = p * 5 + q;
     phi[j] = (p + 0.5) * h + 0.5 * h * GL_X[q];
-    w[j] = 0.5 * h * GL_W[q] * Math.pow(Math.sin(phi[j]), d - 2);
+    w[j] = 0.5 * h * GL_W[q] * libm.pow(libm.sin(phi[j]), d - 2);
   }
   let wsum = 0;
   for (let j = 0; j < m; j++) wsum += w[j];
-  const t = phi.map(Math.cos);
+  const t = phi.map(libm.cos);
   const kv = kappa(t);
   const lambdas = new Float64Array(kMax + 1), multiplicities = new Float64Array(kMax + 1);
   // Recurrence over k for all nodes at once.

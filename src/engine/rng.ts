@@ -7,6 +7,7 @@
  * how many numbers the parent has drawn: adding a draw to one part of an experiment never
  * changes the numbers another part sees.
  */
+import * as libm from './libm.js';
 
 /** 32-bit finalizer from MurmurHash3 / splitmix32: a bijection with good avalanche. */
 function mix32(x: number): number {
@@ -91,7 +92,7 @@ export class Rng {
       v = 2 * this.uniform() - 1;
       s = u * u + v * v;
     } while (s >= 1 || s === 0);
-    const f = Math.sqrt((-2 * Math.log(s)) / s);
+    const f = Math.sqrt((-2 * libm.log(s)) / s);
     this.spareNormal = v * f;
     return u * f;
   }

@@ -29,6 +29,7 @@ import { recordSchedule } from '../training/schedule.js';
 import { logLogFit } from '../observables/fit.js';
 import type { Check, Experiment, PlotSpec, RegimeCondition, RunContext } from './types.js';
 import { divergedChecks, exactCheck, fmt, numericCheck, regimeCondition } from './verdict.js';
+import * as libm from '../engine/libm.js';
 
 export const dlnSchema = z.object({
   depth: z.number().int().min(1).max(8).default(3).describe('number of weight matrices L'),
@@ -72,7 +73,7 @@ function setup(c: DlnConfig): Setup {
   const modes = Math.min(...widths);
   const u0: number[] = [];
   for (let mu = 0; mu < modes; mu++) {
-    if (c.initScheme === 'aligned') u0.push(Math.pow(c.init, c.depth));
+    if (c.initScheme === 'aligned') u0.push(libm.pow(c.init, c.depth));
     else if (c.depth === 2) {
       const dOut = teacher.U.rows;
       const u = Array.from({ length: dOut }, (_, i) => teacher.U.data[i * dOut + mu]);
@@ -118,7 +119,7 @@ export function predictDln(c: DlnConfig): DlnPrediction {
   const lambdaMax = Math.max(...lambdas);
   return {
     lambdas, u0: s.u0, tau, order, tEnd: steps * c.lr, steps,
-    curvature: c.depth * Math.pow(lambdaMax, 2 - 2 / c.depth),
+    curvature: c.depth * libm.pow(lambdaMax, 2 - 2 / c.depth),
     epsilon: discretizationParameter(c.lr, c.depth, lambdaMax),
   };
 }
@@ -188,7 +189,7 @@ function regimeFor(c: DlnConfig, s: Setup, p: DlnPrediction): { flow: RegimeCond
   const lambdaMax = Math.max(...p.lambdas);
   // Balance: ‖G_l(0)‖ relative to the learned layer scale λ_max^{2/L}.
   const G0 = balanceMatrices(s.layers0);
-  const imbalance = G0.length ? Math.max(...G0.map((G) => Math.sqrt(G.data.reduce((a, x) => a + x * x, 0)))) / Math.pow(lambdaMax, 2 / c.depth) : 0;
+  const imbalance = G0.length ? Math.max(...G0.map((G) => Math.sqrt(G.data.reduce((a, x) => a + x * x, 0)))) / libm.pow(lambdaMax, 2 / c.depth) : 0;
   const flow: RegimeCondition[] = [];
   if (c.initScheme === 'aligned') {
     flow.push(regimeCondition('initial imbalance ‖G(0)‖/λ_max^{2/L}', imbalance, 'max', 1e-6));
@@ -366,12 +367,13 @@ function compareDln(c: DlnConfig, r: DlnResult, p: DlnPrediction) {
 }
 
 function dlnPlots(): PlotSpec[] {
+  const lineStyles = { gd: { label: 'GD' }, flow: { label: 'gradient flow (RK4)' }, theory: { label: 'Saxe theory (eq. 2)' } };
   return [
-    { title: 'Mode strengths u_μ(t) = u*_μᵀ W_L⋯W_1 v*_μ', caption: 'Solid: GD (and RK4 gradient flow); dashed: Saxe theory (eq. 2). Time t = η·step.', kind: 'lines', series: 'modes', x: 't', y: 'u', stroke: 'mode', dashed: 'method', xType: 'log' },
-    { title: 'Loss ½‖T − W_L⋯W_1‖²', caption: 'Staircase on a log-time axis; dashed: theory ½Σ(λ_μ − u_μ)².', kind: 'lines', series: 'loss', x: 't', y: 'loss', stroke: 'method', dashed: 'method', xType: 'log', yType: 'log' },
-    { title: 'Singular values of the end-to-end map W_L⋯W_1', caption: 'Solid: GD; dashed: theory (the sorted |u_μ(t)| of eq. 2).', kind: 'lines', series: 'singular', x: 't', y: 'sigma', stroke: 'index', dashed: 'method', xType: 'log' },
+    { title: 'Mode strengths u_μ(t) = u*_μᵀ W_L⋯W_1 v*_μ', caption: 'Solid: GD; dotted: RK4 gradient flow; dashed: Saxe theory (eq. 2). Time t = η·step. Lower panel: |u − theory| of GD on a log scale (the theory is evaluated at the GD times; the flow runs on its own time grid), where the curves coincide to the eye.', kind: 'lines', series: 'modes', x: 't', y: 'u', stroke: 'mode', strokeLabel: 'μ', dashed: 'method', xType: 'log', lineStyles, residual: true },
+    { title: 'Loss ½‖T − W_L⋯W_1‖²', caption: 'Staircase on a log-time axis; dashed: theory ½Σ(λ_μ − u_μ)². Lower panel: relative deviation of GD from the theory.', kind: 'lines', series: 'loss', x: 't', y: 'loss', stroke: 'method', dashed: 'method', xType: 'log', yType: 'log', lineStyles, residual: { relative: true } },
+    { title: 'Singular values of the end-to-end map W_L⋯W_1', caption: 'Solid: GD; dashed: theory (the sorted |u_μ(t)| of eq. 2). Lower panel: |σ − theory|.', kind: 'lines', series: 'singular', x: 't', y: 'sigma', stroke: 'index', strokeLabel: 'i', dashed: 'method', xType: 'log', lineStyles, residual: true },
     { title: 'Alignment of singular vectors at the end of training', caption: '|⟨v_i(W_{l+1}), u_j(W_l)⟩| between adjacent layers, and of the outer layers with the target frames.', kind: 'heatmap', series: 'alignment', x: 'j', y: 'i', z: 'overlap', facet: 'pair' },
-    { title: 'Conservation-law drift vs learning rate', caption: 'GD drift should fall like η (slope 1); gradient flow (η → 0) conserves G_l.', kind: 'scatter', series: 'conservation', x: 'lr', y: 'drift', stroke: 'method', xType: 'log', yType: 'log' },
+    { title: 'Conservation-law drift vs learning rate', caption: 'GD drift should fall like η: dotted grey reference of slope 1 through the GD points. Gradient flow (η → 0, not on a log axis) conserves G_l; its drift is in the checks.', kind: 'scatter', series: 'conservation', x: 'lr', y: 'drift', xLabel: 'η', stroke: 'method', xType: 'log', yType: 'log', slopes: [{ slope: 1, through: 'gd', label: 'slope 1' }] },
   ];
 }
 

@@ -25,6 +25,7 @@ import { gradientDescent } from '../training/gd.js';
 import { objectiveFromLoss } from '../training/objective.js';
 import type { Check, Experiment, PlotSpec, RegimeCondition, RunContext } from './types.js';
 import { exactCheck, numericCheck, regimeCondition } from './verdict.js';
+import * as libm from '../engine/libm.js';
 
 export const quadraticStabilitySchema = z.object({
   dim: z.number().int().min(2).max(400).default(50).describe('dimension of θ (number of planted eigenvalues)'),
@@ -53,7 +54,7 @@ interface Setup {
 
 function plantedSpectrum(c: QuadraticStabilityConfig): number[] {
   const d = c.dim;
-  return Array.from({ length: d }, (_, i) => c.lambdaMax * Math.pow(c.lambdaMin / c.lambdaMax, d === 1 ? 0 : i / (d - 1)));
+  return Array.from({ length: d }, (_, i) => c.lambdaMax * libm.pow(c.lambdaMin / c.lambdaMax, d === 1 ? 0 : i / (d - 1)));
 }
 
 function setup(c: QuadraticStabilityConfig): Setup {
@@ -234,7 +235,7 @@ function compareQuadraticStability(c: QuadraticStabilityConfig, r: QuadraticStab
 
 function plots(): PlotSpec[] {
   return [
-    { title: 'GD loss on a planted quadratic, η as a multiple of 2/λ_max', caption: 'Solid: GD; dashed: closed form ½Σλ_i c_i²(1 − ηλ_i)^{2t}. Below 2/λ_max the loss decays; above it the top mode grows like |1 − ηλ_max|^{2t} until the loop stops at a 1e8× blow-up.', kind: 'lines', series: 'loss', x: 'step', y: 'loss', stroke: 'run', dashed: 'method', yType: 'log' },
+    { title: 'GD loss on a planted quadratic, η as a multiple of 2/λ_max', caption: 'Solid: GD; dashed: closed form ½Σλ_i c_i²(1 − ηλ_i)^{2t}. Below 2/λ_max the loss decays; above it the top mode grows like |1 − ηλ_max|^{2t} until the loop stops at a 1e8× blow-up. Lower panel: relative deviation from the closed form.', kind: 'lines', series: 'loss', x: 'step', y: 'loss', stroke: 'run', strokeLabel: 'η', dashed: 'method', yType: 'log', lineStyles: { gd: { label: 'GD' }, theory: { label: 'closed form' } }, residual: { relative: true } },
   ];
 }
 

@@ -25,6 +25,7 @@ import { fitDecayRate, flowModeRate, gdModeRate, gdResidualFactor, projectResidu
 import { gradientDescent } from '../training/gd.js';
 import type { Check, Experiment, PlotSpec, RegimeCondition, RunContext } from './types.js';
 import { divergedChecks, exactCheck, numericCheck, regimeCondition } from './verdict.js';
+import * as libm from '../engine/libm.js';
 
 export const spectralBiasSchema = z.object({
   width: z.number().int().min(1).max(8192).default(2048).describe('hidden width m'),
@@ -62,7 +63,7 @@ function setup(c: SpectralBiasConfig): Setup {
   for (let r = 0; r < c.samples; r++) {
     let z = 0;
     for (let j = 0; j < c.inputDim; j++) z += beta[j] * Xd[r * c.inputDim + j];
-    y[r] = Math.sin(z) + 0.5 * Xd[r * c.inputDim] ** 2;
+    y[r] = libm.sin(z) + 0.5 * Xd[r * c.inputDim] ** 2;
   }
   return { spec, params, X: tensor(Xd, [c.samples, c.inputDim]), Y: tensor(Float64Array.from(y), [c.samples, 1]), y };
 }
@@ -199,8 +200,8 @@ function compareSpectralBias(c: SpectralBiasConfig, r: SpectralBiasResult, p: Sp
 
 function spectralBiasPlots(): PlotSpec[] {
   return [
-    { title: 'Residual along the top NTK eigendirections, |u_iᵀρ_k| / |u_iᵀρ₀|', caption: 'Solid: GD on the network; dashed: (1 − ηλ_i/n)^k from the NTK at init. Larger λ decays first (spectral bias).', kind: 'lines', series: 'residual', x: 'step', y: 'c', stroke: 'mode', dashed: 'kind', yType: 'log' },
-    { title: 'Fitted decay rate vs NTK eigenvalue', caption: 'Theory (dashed): −ln(1 − ηλ/n) ≈ ηλ/n.', kind: 'scatter', series: 'rates', x: 'lambda', y: 'rate', stroke: 'kind', dashed: 'kind', xType: 'log', yType: 'log' },
+    { title: 'Residual along the top NTK eigendirections, |u_iᵀρ_k| / |u_iᵀρ₀|', caption: 'Solid: GD on the network; dashed: (1 − ηλ_i/n)^k from the NTK at init. Larger λ decays first (spectral bias). Lower panel: |measured − theory|.', kind: 'lines', series: 'residual', x: 'step', y: 'c', stroke: 'mode', dashed: 'kind', yType: 'log', lineStyles: { measured: { label: 'GD on the network' }, theory: { label: '(1 − ηλ_i/n)^k' } }, residual: { label: '|c − theory|' } },
+    { title: 'Fitted decay rate vs NTK eigenvalue', caption: 'Theory (dashed): −ln(1 − ηλ/n) ≈ ηλ/n.', kind: 'scatter', series: 'rates', x: 'lambda', xLabel: 'NTK eigenvalue λ', y: 'rate', stroke: 'kind', dashed: 'kind', xType: 'log', yType: 'log' },
   ];
 }
 

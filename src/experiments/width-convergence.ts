@@ -20,6 +20,7 @@ import { sampleSphere } from '../data/sphere.js';
 import { logLogFit } from '../observables/fit.js';
 import type { Check, Experiment, PlotSpec, RegimeCondition, RunContext } from './types.js';
 import { numericCheck, regimeCondition } from './verdict.js';
+import * as libm from '../engine/libm.js';
 
 export const widthConvergenceSchema = z.object({
   dim: z.number().int().min(1).max(256).default(8).describe('input dimension d'),
@@ -116,8 +117,8 @@ function aggregate(c: WidthConvergenceConfig, results: (WidthCellResult | null)[
   const exponent = done.length >= 2 ? logLogFit(done, meanDeviation).slope : NaN;
   // Theory line C/√n through the geometric mean of the measurements.
   if (done.length) {
-    const logC = done.reduce((a, n, i) => a + Math.log(meanDeviation[i] * Math.sqrt(n)), 0) / done.length;
-    for (const n of widths) ctx.record('mean', { width: n, method: 'theory', deviation: Math.exp(logC) / Math.sqrt(n) });
+    const logC = done.reduce((a, n, i) => a + libm.log(meanDeviation[i] * Math.sqrt(n)), 0) / done.length;
+    for (const n of widths) ctx.record('mean', { width: n, method: 'theory', deviation: libm.exp(logC) / Math.sqrt(n) });
   }
   let meanKernelDeviation = NaN, meanKernelSe = NaN;
   const last = results.filter((r): r is WidthCellResult => r !== null && r.kernel !== null);
@@ -145,7 +146,7 @@ function compare(c: WidthConvergenceConfig, r: WidthConvergenceResult, p: WidthC
   const regime = regimeFor(c);
   const checks: Check[] = [];
   // Uncertainty of the exponent from the per-width standard errors (propagated to log D̄).
-  const lw = r.widths.map(Math.log);
+  const lw = r.widths.map(libm.log);
   const mx = lw.reduce((a, b) => a + b, 0) / Math.max(lw.length, 1);
   const sxx = lw.reduce((a, x) => a + (x - mx) ** 2, 0);
   const slopeSe = Math.sqrt(lw.reduce((a, x, i) => a + ((x - mx) / sxx) ** 2 * (r.seDeviation[i] / r.meanDeviation[i]) ** 2, 0));
@@ -170,8 +171,8 @@ function compare(c: WidthConvergenceConfig, r: WidthConvergenceResult, p: WidthC
 
 function plots(): PlotSpec[] {
   return [
-    { title: 'Empirical NTK deviation from the infinite-width NTK', caption: 'RMS over seeds of ‖Θ_emp − Θ_∞‖_F/‖Θ_∞‖_F (columns lo/hi: ∓ one standard error); dashed (method = theory): C/√width with C fitted.', kind: 'lines', series: 'mean', x: 'width', y: 'deviation', stroke: 'method', dashed: 'method', xType: 'log', yType: 'log' },
-    { title: 'Deviation per seed', kind: 'scatter', series: 'deviation', x: 'width', y: 'deviation', stroke: 'seed', xType: 'log', yType: 'log' },
+    { title: 'Empirical NTK deviation from the infinite-width NTK', caption: 'RMS over seeds of ‖Θ_emp − Θ_∞‖_F/‖Θ_∞‖_F (columns lo/hi: ∓ one standard error); dashed (method = theory): C/√width with C fitted.', kind: 'lines', series: 'mean', x: 'width', y: 'deviation', stroke: 'method', dashed: 'method', xType: 'log', yType: 'log', errorY: { lo: 'lo', hi: 'hi' }, lineStyles: { theory: { label: 'C/√width' } } },
+    { title: 'Deviation per seed', caption: 'Dotted grey: reference slope −½ through the points.', kind: 'scatter', series: 'deviation', x: 'width', y: 'deviation', stroke: 'seed', xType: 'log', yType: 'log', slopes: [{ slope: -0.5, label: 'slope −½' }] },
   ];
 }
 

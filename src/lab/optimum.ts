@@ -22,6 +22,7 @@
  * at every x), the refined optimum recomputed, and the 2.5 % / 97.5 % quantiles reported.
  */
 import { Rng } from '../engine/rng.js';
+import * as libm from '../engine/libm.js';
 
 export interface Optimum {
   /** Refined optimum (grid units, e.g. log₂ η). */
@@ -78,7 +79,7 @@ export function sweepOptimum(
     let s = 0;
     for (const j of pick) s += clean[j][i];
     const mean = s / pick.length;
-    return log ? Math.log(mean) : mean;
+    return log ? libm.log(mean) : mean;
   });
   const all = losses.map((_, j) => j);
   const full = refine(xs, curve(all));
@@ -94,7 +95,7 @@ export function sweepOptimum(
   const mean = boot.reduce((a, b) => a + b, 0) / Math.max(1, boot.length);
   const sd = boot.length > 1 ? Math.sqrt(boot.reduce((a, b) => a + (b - mean) ** 2, 0) / (boot.length - 1)) : 0;
   return {
-    x: full.x, index: full.index, min: log ? Math.exp(full.min) : full.min, bracketed: full.bracketed,
+    x: full.x, index: full.index, min: log ? libm.exp(full.min) : full.min, bracketed: full.bracketed,
     lo: q(0.025), hi: q(0.975), sd, seeds: losses.length,
   };
 }

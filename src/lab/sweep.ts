@@ -13,6 +13,7 @@
  */
 import { ConfigError, camel, fieldKind, kebab, parseConfig } from '../experiments/config.js';
 import type { Experiment } from '../experiments/types.js';
+import * as libm from '../engine/libm.js';
 
 export type AxisValue = number | string | boolean | unknown[];
 
@@ -77,7 +78,7 @@ export function expandGenerator(text: string, what = 'axis'): number[] | null {
   const lin = (i: number) => (n === 1 ? a : a + ((b - a) * i) / (n - 1));
   // Round to 12 significant digits so that e.g. logspace(-4,-1,4) gives exactly 0.001, not 0.0010000000000000002.
   const tidy = (v: number) => Number(v.toPrecision(12));
-  return Array.from({ length: n }, (_, i) => tidy(fn === 'logspace' ? 10 ** lin(i) : lin(i)));
+  return Array.from({ length: n }, (_, i) => tidy(fn === 'logspace' ? libm.pow(10, lin(i)) : lin(i)));
 }
 
 /** Coerce one textual value by the schema field's kind. */

@@ -26,6 +26,7 @@ import { type Mat, mat, symmetrize } from '../engine/linalg/index.js';
 import { Tensor } from '../engine/tensor.js';
 import { matmulT, relu, scale } from '../engine/ops.js';
 import type { Objective } from '../training/objective.js';
+import * as libm from '../engine/libm.js';
 
 export interface TwoLayerShape {
   /** Hidden width m. */
@@ -230,7 +231,7 @@ export function thetaToTensors(theta: Float64Array, s: TwoLayerShape): Tensor[] 
 export function teacherFromAngles(angles: number[], outputs: number[]): TeacherNet {
   if (angles.length !== outputs.length) throw new RangeError(`teacher: ${angles.length} angles but ${outputs.length} output weights`);
   const W = mat(angles.length, 2);
-  angles.forEach((t, k) => { W.data[2 * k] = Math.cos(t); W.data[2 * k + 1] = Math.sin(t); });
+  angles.forEach((t, k) => { W.data[2 * k] = libm.cos(t); W.data[2 * k + 1] = libm.sin(t); });
   return { W, a: Float64Array.from(outputs) };
 }
 

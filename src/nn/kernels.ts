@@ -34,6 +34,7 @@
 import { backend } from '../engine/backend/index.js';
 import type { Mat } from '../engine/linalg/index.js';
 import type { InitSpec, ParamInfo } from './types.js';
+import * as libm from '../engine/libm.js';
 
 export type KernelActivation = 'relu' | 'erf' | 'linear';
 export type KernelParameterization = 'ntk' | 'standard';
@@ -142,13 +143,13 @@ export function dualActivation(act: KernelActivation, q11: number, q22: number, 
     const norm = Math.sqrt(q11 * q22);
     if (!(norm > 0)) return [0, 0]; // a zero-variance unit is 0 and φ′(0) = 0 (mask x > 0)
     const c = Math.max(-1, Math.min(1, q12 / norm));
-    const th = Math.acos(c);
+    const th = libm.acos(c);
     return [(norm / TWO_PI) * (Math.sqrt(Math.max(0, 1 - c * c)) + (Math.PI - th) * c), (Math.PI - th) / TWO_PI];
   }
   // erf
   const a = 1 + 2 * q11, b = 1 + 2 * q22;
   const arg = Math.max(-1, Math.min(1, (2 * q12) / Math.sqrt(a * b)));
-  return [(2 / Math.PI) * Math.asin(arg), (4 / Math.PI) / Math.sqrt(Math.max(a * b - 4 * q12 * q12, 1e-300))];
+  return [(2 / Math.PI) * libm.asin(arg), (4 / Math.PI) / Math.sqrt(Math.max(a * b - 4 * q12 * q12, 1e-300))];
 }
 
 /** Pointwise nonlinearity, eq. (2). */

@@ -70,6 +70,7 @@
  */
 import type { InitSpec, ParamInfo } from './types.js';
 import { type Model, withInfo } from './model.js';
+import * as libm from '../engine/libm.js';
 
 export type RoleClass = 'input' | 'hidden' | 'output';
 export type Optimizer = 'sgd' | 'adam';
@@ -270,10 +271,10 @@ export function parameterize(info: readonly ParamInfo[], scheme: Scheme, opts: P
     if (b.epsScale !== undefined) out.epsScale = b.epsScale;
     if (k === null || m === 1) return out;
     const x = table[k];
-    out.multiplier = b.multiplier * m ** -x.a;
-    out.init = scaleInit(b.init, m ** (stdShift[i] - x.b));
-    out.lrScale = b.lrScale * m ** -x.c;
-    if (opts.optimizer === 'adam' && (x.e ?? 0) !== 0) out.epsScale = (b.epsScale ?? 1) * m ** -(x.e ?? 0);
+    out.multiplier = b.multiplier * libm.pow(m, -x.a);
+    out.init = scaleInit(b.init, libm.pow(m, stdShift[i] - x.b));
+    out.lrScale = b.lrScale * libm.pow(m, -x.c);
+    if (opts.optimizer === 'adam' && (x.e ?? 0) !== 0) out.epsScale = (b.epsScale ?? 1) * libm.pow(m, -(x.e ?? 0));
     return out;
   });
 }
@@ -338,7 +339,7 @@ export function depthMultiplier(L: number, L0: number, alpha: number): DepthScal
   if (!Number.isInteger(L0) || L0 < 1) throw new RangeError(`depthMultiplier.L0: must be an integer ≥ 1 (got ${String(L0)})`);
   if (typeof alpha !== 'number' || !(alpha >= 0 && alpha <= 2)) throw new RangeError(`depthMultiplier.alpha: must be in [0, 2] (got ${String(alpha)}); ½ is Depth-μP, 1 CompleteP`);
   const r = L / L0;
-  return { alpha, ratio: r, branchMultiplier: r ** -alpha, sgdLr: r ** (2 * alpha - 1), adamLr: r ** (alpha - 1), adamEps: r ** -alpha };
+  return { alpha, ratio: r, branchMultiplier: libm.pow(r, -alpha), sgdLr: libm.pow(r, 2 * alpha - 1), adamLr: libm.pow(r, alpha - 1), adamEps: libm.pow(r, -alpha) };
 }
 
 /**

@@ -14,6 +14,7 @@
  */
 import type { Mat } from '../engine/linalg/index.js';
 import type { TeacherNet } from '../models/two-layer.js';
+import * as libm from '../engine/libm.js';
 
 function norm(v: ArrayLike<number>): number {
   let s = 0;
@@ -50,7 +51,7 @@ export function angleBetween(u: ArrayLike<number>, v: ArrayLike<number>): number
   let dot = 0;
   for (let i = 0; i < u.length; i++) dot += u[i] * v[i];
   const c = dot / (norm(u) * norm(v));
-  return Math.acos(Math.max(-1, Math.min(1, c)));
+  return libm.acos(Math.max(-1, Math.min(1, c)));
 }
 
 export interface ConcentrationOptions {

@@ -1,4 +1,5 @@
 /** Least-squares straight-line fits used to measure exponents and rates from recorded series. */
+import * as libm from '../engine/libm.js';
 
 export interface LineFit {
   slope: number;
@@ -23,5 +24,5 @@ export function linearFit(xs: ArrayLike<number>, ys: ArrayLike<number>): LineFit
 
 /** Least-squares slope of ln y against ln x (a power-law exponent) with its standard error. */
 export function logLogFit(xs: number[], ys: number[]): LineFit {
-  return linearFit(xs.map(Math.log), ys.map(Math.log));
+  return linearFit(xs.map(libm.log), ys.map(libm.log));
 }

@@ -35,6 +35,7 @@ import { Rng } from '../engine/rng.js';
 import { Tensor } from '../engine/tensor.js';
 import { jvp, vjp } from '../engine/autodiff.js';
 import { flatten, unflatten, paramCount } from '../engine/params.js';
+import * as libm from '../engine/libm.js';
 
 /** H·v at a fixed θ. Must return a new array (or one not reused before the next call). */
 export type HessianOperator = (v: Float64Array) => ArrayLike<number>;
@@ -302,7 +303,7 @@ export function broadenedDensity(rules: QuadratureRule[], sigma: number, grid: A
       if (w === 0) continue;
       for (let j = 0; j < grid.length; j++) {
         const d = (grid[j] - th) / sigma;
-        out[j] += c * w * Math.exp(-0.5 * d * d);
+        out[j] += c * w * libm.exp(-0.5 * d * d);
       }
     }
   }
@@ -502,7 +503,7 @@ export function adamPreconditioner(o: PreconditionerOptions, dim: number): Float
   if (o.vHat.length !== dim) throw new RangeError(`adamPreconditioner: vHat has ${o.vHat.length} entries for ${dim} parameters`);
   if (!(o.eps >= 0)) throw new RangeError(`adamPreconditioner: eps must be ≥ 0 (got ${o.eps})`);
   const beta1 = o.beta1 ?? 0.9;
-  const bc = o.step !== undefined ? 1 - Math.pow(beta1, o.step) : 1;
+  const bc = o.step !== undefined ? 1 - libm.pow(beta1, o.step) : 1;
   const p = new Float64Array(dim);
   for (let i = 0; i < dim; i++) {
     const v = o.vHat[i];

@@ -33,6 +33,7 @@
  * u_μ = bᵀa → ¼‖a₀ + b₀‖² e^{2λt}: the logistic law holds with the effective initial strength
  * u₀,eff = ¼‖a₀ + b₀‖² (derived here; cross-mode coupling in the hidden layer is neglected).
  */
+import * as libm from '../engine/libm.js';
 
 export interface ModeTheory {
   lambda: number;
@@ -41,7 +42,7 @@ export interface ModeTheory {
 
 /** Right-hand side of (2). */
 export function modeRate(u: number, lambda: number, depth: number): number {
-  return depth * Math.pow(Math.abs(u), 2 - 2 / depth) * (lambda - u);
+  return depth * libm.pow(Math.abs(u), 2 - 2 / depth) * (lambda - u);
 }
 
 /**
@@ -51,11 +52,11 @@ export function modeRate(u: number, lambda: number, depth: number): number {
 export function modeTrajectory(lambda: number, u0: number, depth: number, times: ArrayLike<number>): Float64Array {
   const out = new Float64Array(times.length);
   if (depth === 1) {
-    for (let i = 0; i < times.length; i++) out[i] = lambda - (lambda - u0) * Math.exp(-times[i]);
+    for (let i = 0; i < times.length; i++) out[i] = lambda - (lambda - u0) * libm.exp(-times[i]);
     return out;
   }
   if (depth === 2 && u0 > 0) {
-    for (let i = 0; i < times.length; i++) out[i] = lambda / (1 + (lambda / u0 - 1) * Math.exp(-2 * lambda * times[i]));
+    for (let i = 0; i < times.length; i++) out[i] = lambda / (1 + (lambda / u0 - 1) * libm.exp(-2 * lambda * times[i]));
     return out;
   }
   if (!(u0 > 0)) {
@@ -64,16 +65,16 @@ export function modeTrajectory(lambda: number, u0: number, depth: number, times:
   }
   let tMax = 0;
   for (let i = 0; i < times.length; i++) tMax = Math.max(tMax, times[i]);
-  const fastest = depth * Math.pow(Math.max(lambda, u0, 1e-12), 2 - 2 / depth);
+  const fastest = depth * libm.pow(Math.max(lambda, u0, 1e-12), 2 - 2 / depth);
   const h = Math.min(0.02 / fastest, tMax / 64 || 1);
   const f = (w: number) => {
-    const u = Math.exp(w);
-    return depth * Math.exp(w * (1 - 2 / depth)) * (lambda - u);
+    const u = libm.exp(w);
+    return depth * libm.exp(w * (1 - 2 / depth)) * (lambda - u);
   };
   // Integrate once over the sorted times, stepping with h between requested points.
   const order = Array.from(times, (_, i) => i).sort((a, b) => times[a] - times[b]);
   let t = 0;
-  let w = Math.log(u0);
+  let w = libm.log(u0);
   for (const idx of order) {
     const target = times[idx];
     while (t < target) {
@@ -82,7 +83,7 @@ export function modeTrajectory(lambda: number, u0: number, depth: number, times:
       w += (dt / 6) * (k1 + 2 * k2 + 2 * k3 + k4);
       t += dt;
     }
-    out[idx] = Math.exp(w);
+    out[idx] = libm.exp(w);
   }
   return out;
 }
@@ -94,10 +95,10 @@ export function modeTrajectory(lambda: number, u0: number, depth: number, times:
 export function timeToReach(lambda: number, u0: number, u1: number, depth: number, panels = 200): number {
   if (!(u0 > 0 && u1 > 0)) throw new RangeError('timeToReach needs positive strengths');
   if ((u0 - lambda) * (u1 - lambda) <= 0) return Infinity;
-  const w0 = Math.log(u0), w1 = Math.log(u1);
+  const w0 = libm.log(u0), w1 = libm.log(u1);
   const g = (w: number) => {
-    const u = Math.exp(w);
-    return Math.pow(u, 2 / depth - 1) / (depth * (lambda - u));
+    const u = libm.exp(w);
+    return libm.pow(u, 2 / depth - 1) / (depth * (lambda - u));
   };
   // 5-point Gauss–Legendre on each panel.
   const xs = [0, -0.5384693101056831, 0.5384693101056831, -0.906179845938664, 0.906179845938664];
@@ -115,9 +116,9 @@ export function timeToReach(lambda: number, u0: number, u1: number, depth: numbe
 export function halfLearningTime(lambda: number, u0: number, depth: number): number {
   if (!(lambda > 0)) return Infinity;
   if (u0 >= lambda / 2) return 0;
-  if (depth === 1) return Math.log((2 * (lambda - u0)) / lambda);
+  if (depth === 1) return libm.log((2 * (lambda - u0)) / lambda);
   if (!(u0 > 0)) return Infinity;
-  if (depth === 2) return Math.log(lambda / u0 - 1) / (2 * lambda);
+  if (depth === 2) return libm.log(lambda / u0 - 1) / (2 * lambda);
   return timeToReach(lambda, u0, lambda / 2, depth);
 }
 
@@ -159,5 +160,5 @@ export function effectiveInitialStrength2(
  * η · L · λ_max^{2−2/L} ≪ 1, and is unstable beyond 2.
  */
 export function discretizationParameter(lr: number, depth: number, lambdaMax: number): number {
-  return lr * depth * Math.pow(lambdaMax, 2 - 2 / depth);
+  return lr * depth * libm.pow(lambdaMax, 2 - 2 / depth);
 }

@@ -33,6 +33,7 @@
  * and noiseless, E_te ∝ n^{−min(β − 1, 2α)}; `powerLawSpectrum` builds such spectra.
  */
 import { eigh, type Mat } from '../engine/linalg/index.js';
+import * as libm from '../engine/libm.js';
 
 export interface Spectrum {
   /** eigenvalues λ_i (or one per group) */
@@ -86,12 +87,12 @@ export function solveKappa(spec: Spectrum, n: number, ridge = 0): KappaResult {
     iterations++;
     if (lo < 1e-300) return { kappa: lo, saturated: true, iterations };
   }
-  let a = Math.log(lo), b = Math.log(hi);
+  let a = libm.log(lo), b = libm.log(hi);
   for (; iterations < 400 && b - a > 1e-15 * Math.max(1, Math.abs(b)); iterations++) {
     const m = 0.5 * (a + b);
-    if (g(Math.exp(m)) > 0) a = m; else b = m;
+    if (g(libm.exp(m)) > 0) a = m; else b = m;
   }
-  return { kappa: Math.exp(0.5 * (a + b)), saturated: false, iterations };
+  return { kappa: libm.exp(0.5 * (a + b)), saturated: false, iterations };
 }
 
 export interface EigenlearningResult {
@@ -162,6 +163,6 @@ export function kernelSpectrum(K: Mat, y?: ArrayLike<number>): { lambdas: Float6
 /** λ_i = scale · i^{−α}, v_i² = i^{−β} (i = 1…M): a synthetic power-law task. */
 export function powerLawSpectrum(M: number, alpha: number, beta: number, scale = 1): Spectrum {
   const lambdas = new Float64Array(M), targetPower = new Float64Array(M);
-  for (let i = 0; i < M; i++) { lambdas[i] = scale * Math.pow(i + 1, -alpha); targetPower[i] = Math.pow(i + 1, -beta); }
+  for (let i = 0; i < M; i++) { lambdas[i] = scale * libm.pow(i + 1, -alpha); targetPower[i] = libm.pow(i + 1, -beta); }
   return { lambdas, targetPower };
 }

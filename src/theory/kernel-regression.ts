@@ -19,6 +19,7 @@
  * Checked in test/kernels.test.ts against GD on an explicit linear model with K = ΦΦᵀ.
  */
 import { cholesky, choleskySolve, clone, eigh, type Mat, mat } from '../engine/linalg/index.js';
+import * as libm from '../engine/libm.js';
 
 /** Dual coefficients α of eq. (1). */
 export function krrCoefficients(K: Mat, y: ArrayLike<number>, ridge = 0, rcond = 1e-12): Float64Array {
@@ -114,7 +115,7 @@ export function linearizedDynamics(args: {
     tau,
     train(steps) {
       const t = tau(steps);
-      const c = r0.map((r, i) => r * Math.exp(-Math.max(values[i], 0) * t));
+      const c = r0.map((r, i) => r * libm.exp(-Math.max(values[i], 0) * t));
       const f = fromEigen(c);
       for (let a = 0; a < n; a++) f[a] += y[a];
       return f;
@@ -125,7 +126,7 @@ export function linearizedDynamics(args: {
       // β = V diag((1 − e^{−λτ})/λ) Vᵀ (y − f0)
       const c = r0.map((r, i) => {
         const l = Math.max(values[i], 0);
-        const g = l * t < 1e-12 ? t : -Math.expm1(-l * t) / l;
+        const g = l * t < 1e-12 ? t : -libm.expm1(-l * t) / l;
         return -r * g;
       });
       const beta = fromEigen(c);

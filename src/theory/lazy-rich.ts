@@ -62,6 +62,7 @@
  *      keeps C at its init value (changes O(1/α)); a rich run drives it towards 1.
  */
 import { eigh, type Mat } from '../engine/linalg/index.js';
+import * as libm from '../engine/libm.js';
 
 /** The learning rate η(α, m) = η₀ m min(1, α)/α² of the header, (i)–(ii). */
 export function lazyRichLearningRate(eta0: number, alpha: number, m: number): number {
@@ -129,7 +130,7 @@ export function linearizedDisplacement(G: Mat, y: ArrayLike<number>, c: number, 
     let p = 0;
     for (let i = 0; i < n; i++) p += vectors.data[i * n + j] * y[i];
     const s = Math.max(values[j], 0);
-    const decay = Math.pow(1 - c * s, T);
+    const decay = libm.pow(1 - c * s, T);
     // g(s) = (1 − (1 − cs)^T)/s → cT as s → 0.
     const g = s * c * T < 1e-8 ? c * T : (1 - decay) / s;
     u2 += s * g * g * p * p;

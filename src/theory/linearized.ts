@@ -17,10 +17,11 @@
  */
 import { eigh, type Mat } from '../engine/linalg/index.js';
 import { linearFit } from '../observables/fit.js';
+import * as libm from '../engine/libm.js';
 
 /** GD per-step decay rate −ln|1 − ηλ/n| of the residual component along an eigenvalue-λ direction. */
 export function gdModeRate(lambda: number, eta: number, n: number): number {
-  return -Math.log(Math.abs(1 - (eta * lambda) / n));
+  return -libm.log(Math.abs(1 - (eta * lambda) / n));
 }
 
 /** Gradient-flow rate per step (time η per step): ηλ/n. */
@@ -30,12 +31,12 @@ export function flowModeRate(lambda: number, eta: number, n: number): number {
 
 /** c_i(k)/c_i(0) after k GD steps, (1 − ηλ/n)^k (sign kept: it alternates when ηλ/n > 1). */
 export function gdResidualFactor(lambda: number, eta: number, n: number, steps: number): number {
-  return Math.pow(1 - (eta * lambda) / n, steps);
+  return libm.pow(1 - (eta * lambda) / n, steps);
 }
 
 /** c_i(t)/c_i(0) under gradient flow after time t = η·steps: e^{−ηλ·steps/n}. */
 export function flowResidualFactor(lambda: number, eta: number, n: number, steps: number): number {
-  return Math.exp(-(eta * lambda * steps) / n);
+  return libm.exp(-(eta * lambda * steps) / n);
 }
 
 export interface KernelModes {
@@ -68,7 +69,7 @@ export function projectResidual(modes: KernelModes, residual: ArrayLike<number>)
  * supplied samples (steps ks, values cs). Returns the rate and its standard error.
  */
 export function fitDecayRate(ks: number[], cs: number[]): { rate: number; se: number } {
-  const pts = ks.map((k, i) => [k, Math.log(Math.abs(cs[i]))] as const).filter(([, l]) => Number.isFinite(l));
+  const pts = ks.map((k, i) => [k, libm.log(Math.abs(cs[i]))] as const).filter(([, l]) => Number.isFinite(l));
   const n = pts.length;
   if (n < 2) return { rate: NaN, se: NaN };
   const { slope, se } = linearFit(pts.map((p) => p[0]), pts.map((p) => p[1]));

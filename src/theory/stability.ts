@@ -25,6 +25,7 @@
  * So the stability threshold of the *preconditioned* sharpness λ_max(P⁻¹H) under Adam is
  * (2 + 2β₁)/((1 − β₁)η); β₁ = 0 recovers 2/η.
  */
+import * as libm from '../engine/libm.js';
 
 /** The largest stable GD step on a quadratic with top curvature λ_max: η_c = 2/λ_max. */
 export function criticalLearningRate(lambdaMax: number): number {
@@ -47,7 +48,7 @@ export function quadraticGdLoss(lambdas: ArrayLike<number>, c0: ArrayLike<number
   let s = 0;
   for (let i = 0; i < lambdas.length; i++) {
     const f = gdModeFactor(eta, lambdas[i]);
-    s += 0.5 * lambdas[i] * c0[i] * c0[i] * Math.pow(f * f, t);
+    s += 0.5 * lambdas[i] * c0[i] * c0[i] * libm.pow(f * f, t);
   }
   return s;
 }

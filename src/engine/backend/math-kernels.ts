@@ -1,4 +1,5 @@
 import type { FloatArray } from '../dtype.js';
+import * as libm from '../libm.js';
 
 /**
  * Transcendental elementwise kernels (activations and their derivatives) on whole arrays.
@@ -71,24 +72,24 @@ export function erfScalar(x: number): number {
     s += term;
     if (term < 1e-17 * s) break;
   }
-  return Math.sign(x) * Math.min(1, TWO_OVER_SQRT_PI * Math.exp(-x2) * s);
+  return Math.sign(x) * Math.min(1, TWO_OVER_SQRT_PI * libm.exp(-x2) * s);
 }
 
 /** σ(x), stable for either sign. */
 export const sigmoidScalar = (x: number): number =>
-  (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+  (x >= 0 ? 1 / (1 + libm.exp(-x)) : libm.exp(x) / (1 + libm.exp(x)));
 /** Exact GELU x·Φ(x). */
 export const geluScalar = (x: number): number => 0.5 * x * (1 + erfScalar(x * SQRT1_2));
 /** GELU′(x) = Φ(x) + x·φ(x). */
 export const geluSlopeScalar = (x: number): number =>
-  0.5 * (1 + erfScalar(x * SQRT1_2)) + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x);
+  0.5 * (1 + erfScalar(x * SQRT1_2)) + x * INV_SQRT_2PI * libm.exp(-0.5 * x * x);
 /** GELU″(x) = φ(x)(2 − x²). */
-export const geluCurvScalar = (x: number): number => INV_SQRT_2PI * Math.exp(-0.5 * x * x) * (2 - x * x);
+export const geluCurvScalar = (x: number): number => INV_SQRT_2PI * libm.exp(-0.5 * x * x) * (2 - x * x);
 
 /** The reference (exact) math kernels: one monomorphic loop per op. */
 export const referenceMath: MathKernels = {
-  exp(x, o) { for (let i = 0; i < o.length; i++) o[i] = Math.exp(x[i]); },
-  tanh(x, o) { for (let i = 0; i < o.length; i++) o[i] = Math.tanh(x[i]); },
+  exp(x, o) { for (let i = 0; i < o.length; i++) o[i] = libm.exp(x[i]); },
+  tanh(x, o) { for (let i = 0; i < o.length; i++) o[i] = libm.tanh(x[i]); },
   sigmoid(x, o) { for (let i = 0; i < o.length; i++) o[i] = sigmoidScalar(x[i]); },
   erf(x, o) { for (let i = 0; i < o.length; i++) o[i] = erfScalar(x[i]); },
   gelu(x, o) { for (let i = 0; i < o.length; i++) o[i] = geluScalar(x[i]); },

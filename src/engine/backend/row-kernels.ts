@@ -1,4 +1,5 @@
 import type { FloatArray } from '../dtype.js';
+import * as libm from '../libm.js';
 
 /**
  * Structural kernels over the rows of a row-major [rows × n] array: broadcast bias add and
@@ -102,7 +103,7 @@ function rowMax(x: FloatArray, o: number, n: number): number {
 function expSum(x: FloatArray, o: number, n: number, m: number, e: Float64Array | null): number {
   let s = 0;
   for (let j = 0; j < n; j++) {
-    const v = Math.exp(x[o + j] - m);
+    const v = libm.exp(x[o + j] - m);
     if (e) e[j] = v;
     s += v;
   }
@@ -160,7 +161,7 @@ export const referenceRows: RowKernels = {
     checkRowArgs('logSoftmaxRows', rows, n, x, out, rows * n);
     for (let r = 0, o = 0; r < rows; r++, o += n) {
       const m = rowMax(x, o, n);
-      const l = Math.log(expSum(x, o, n, m, null));
+      const l = libm.log(expSum(x, o, n, m, null));
       for (let j = 0; j < n; j++) out[o + j] = (x[o + j] - m) - l;
     }
   },
@@ -168,7 +169,7 @@ export const referenceRows: RowKernels = {
     checkRowArgs('logSumExpRows', rows, n, x, out, rows);
     for (let r = 0, o = 0; r < rows; r++, o += n) {
       const m = rowMax(x, o, n);
-      out[r] = m === Infinity || m === -Infinity ? m : m + Math.log(expSum(x, o, n, m, null));
+      out[r] = m === Infinity || m === -Infinity ? m : m + libm.log(expSum(x, o, n, m, null));
     }
   },
   softmaxBackwardRows(g, y, out, rows, n) {
@@ -184,7 +185,7 @@ export const referenceRows: RowKernels = {
     for (let r = 0, o = 0; r < rows; r++, o += n) {
       let s = 0;
       for (let j = 0; j < n; j++) s += g[o + j];
-      for (let j = 0; j < n; j++) out[o + j] = g[o + j] - Math.exp(y[o + j]) * s;
+      for (let j = 0; j < n; j++) out[o + j] = g[o + j] - libm.exp(y[o + j]) * s;
     }
   },
   crossEntropyRows(z, t, loss, grad, rows, n, c) {
@@ -195,7 +196,7 @@ export const referenceRows: RowKernels = {
       const s = expSum(z, o, n, m, e);
       let tz = 0;
       for (let j = 0; j < n; j++) tz += t[o + j] * z[o + j];
-      loss[r] = (m + Math.log(s)) - tz;
+      loss[r] = (m + libm.log(s)) - tz;
       const inv = 1 / s;
       for (let j = 0; j < n; j++) grad[o + j] = c * (e[j] * inv - t[o + j]);
     }
@@ -208,7 +209,7 @@ export const referenceRows: RowKernels = {
       const m = rowMax(z, o, n);
       const s = expSum(z, o, n, m, e);
       const id = ids[r];
-      loss[r] = (m + Math.log(s)) - z[o + id];
+      loss[r] = (m + libm.log(s)) - z[o + id];
       const inv = 1 / s;
       for (let j = 0; j < n; j++) grad[o + j] = c * (e[j] * inv - (j === id ? 1 : 0));
     }

@@ -12,6 +12,7 @@
  */
 import type { Mat } from './matrix.js';
 import { backend } from '../backend/index.js';
+import * as libm from '../libm.js';
 
 const EPS = 2.220446049250313e-16;
 
@@ -104,7 +105,7 @@ export function logDet(A: Mat): number {
   const L = cholesky(A);
   const n = L.rows;
   let s = 0;
-  for (let i = 0; i < n; i++) s += Math.log(L.data[i * n + i]);
+  for (let i = 0; i < n; i++) s += libm.log(L.data[i * n + i]);
   return 2 * s;
 }
 

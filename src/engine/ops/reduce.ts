@@ -16,6 +16,7 @@ import { rowKernel, sumTo } from './broadcast.js';
 import { alloc, around, checkDtype, make, normAxes, normAxis, requireFloat, sameShape } from './core.js';
 import { permute, reshape } from './shape.js';
 import { exp, neg, scale } from './unary.js';
+import * as libm from '../libm.js';
 
 type Axis = number | readonly number[];
 
@@ -141,8 +142,8 @@ export function logSumExp(a: Tensor, axis = -1, keepdims = false): Tensor {
         for (let j = 0; j < len; j++) mx = Math.max(mx, x[base + j * inner]);
         if (mx === -Infinity || mx === Infinity) { out[o * inner + i] = mx; continue; }
         let s = 0;
-        for (let j = 0; j < len; j++) s += Math.exp(x[base + j * inner] - mx);
-        out[o * inner + i] = mx + Math.log(s);
+        for (let j = 0; j < len; j++) s += libm.exp(x[base + j * inner] - mx);
+        out[o * inner + i] = mx + libm.log(s);
       }
     }
   }

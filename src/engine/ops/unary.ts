@@ -24,6 +24,7 @@ import type { FloatArray, TensorData } from '../dtype.js';
 import { Tensor, fmtShape, zeros } from '../tensor.js';
 import { div, mul, sub } from './binary.js';
 import { alloc, checkDtype, make, requireFloat, sameShape } from './core.js';
+import * as libm from '../libm.js';
 
 export interface UnaryDef {
   forward: (x: number) => number;
@@ -40,7 +41,7 @@ const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
 export { erfScalar };
 
-const softplusScalar = (x: number): number => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+const softplusScalar = (x: number): number => Math.max(x, 0) + libm.log1p(libm.exp(-Math.abs(x)));
 
 /** Constant tensor f(x) elementwise (not differentiated): masks and signs inside reverse rules. */
 function constantOf(x: Tensor, f: (v: number) => number): Tensor {
@@ -90,14 +91,14 @@ export const UNARY = {
     kernel: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = -x[i]; },
   },
   exp: {
-    forward: Math.exp, vjp: (g, _x, y) => mul(g, y), kernel: mathKernel('exp'),
+    forward: libm.exp, vjp: (g, _x, y) => mul(g, y), kernel: mathKernel('exp'),
   },
   log: {
-    forward: Math.log, vjp: (g, x) => div(g, x),
-    kernel: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = Math.log(x[i]); },
+    forward: libm.log, vjp: (g, x) => div(g, x),
+    kernel: (x, o) => { for (let i = 0; i < o.length; i++) o[i] = libm.log(x[i]); },
   },
   tanh: {
-    forward: Math.tanh, vjp: (g, _x, y) => tanhBackward(g, y), kernel: mathKernel('tanh'),
+    forward: libm.tanh, vjp: (g, _x, y) => tanhBackward(g, y), kernel: mathKernel('tanh'),
   },
   erf: {
     forward: erfScalar, vjp: (g, x) => mul(g, scale(exp(neg(square(x))), TWO_OVER_SQRT_PI)),
@@ -207,7 +208,7 @@ export function addScalar(a: Tensor, c: number): Tensor {
 export function powScalar(a: Tensor, p: number): Tensor {
   if (p === 1) return a;
   return unary('powScalar', a, {
-    forward: (x) => Math.pow(x, p),
+    forward: (x) => libm.pow(x, p),
     vjp: (g) => (p === 0 ? zeros(g.shape, g.dtype) : mul(g, scale(powScalar(a, p - 1), p))),
   });
 }

@@ -23,6 +23,7 @@ import { Tensor, fmtShape } from '../../engine/tensor.js';
 import { allocate, type FloatArray } from '../../engine/dtype.js';
 import { checkPositiveInt, normalInit, param } from '../param.js';
 import type { Layer, Role } from '../types.js';
+import * as libm from '../../engine/libm.js';
 
 export type AttnScale = 'sqrt' | 'mup';
 
@@ -44,7 +45,7 @@ function softmaxRows(S: FloatArray, A: FloatArray, T: number, s: number, causal:
       let m = -Infinity;
       for (let u = 0; u < len; u++) { const v = s * S[o + u]; if (v > m) m = v; }
       let z = 0;
-      for (let u = 0; u < len; u++) { const e = Math.exp(s * S[o + u] - m); A[o + u] = e; z += e; }
+      for (let u = 0; u < len; u++) { const e = libm.exp(s * S[o + u] - m); A[o + u] = e; z += e; }
       const inv = 1 / z;
       for (let u = 0; u < len; u++) A[o + u] *= inv;
     }

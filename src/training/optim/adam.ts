@@ -15,6 +15,7 @@
  */
 import type { FloatArray, Optimizer, ParamGroups } from './types.js';
 import { checkLists, checkNumber, checkStep, groupResolver } from './types.js';
+import * as libm from '../../engine/libm.js';
 
 export interface AdamOptions {
   beta1?: number;
@@ -64,8 +65,8 @@ function makeAdam(kind: 'adam' | 'adamw', opts: AdamOptions): Optimizer<AdamStat
     const sc = scales(params.length);
     const m = inPlace ? state.m : state.m.map((a) => a.slice());
     const v = inPlace ? state.v : state.v.map((a) => a.slice());
-    const bc1 = 1 - beta1 ** step;
-    const bc2Sqrt = Math.sqrt(1 - beta2 ** step);
+    const bc1 = 1 - libm.pow(beta1, step);
+    const bc2Sqrt = Math.sqrt(1 - libm.pow(beta2, step));
     const updates = inPlace ? null : params.map((p) => new Float64Array(p.length));
     for (let k = 0; k < params.length; k++) {
       const lrK = lr * sc.lr[k];

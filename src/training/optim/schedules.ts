@@ -14,6 +14,7 @@
  * Compose with `times(a, b)` (product) and `scaled(η, s)` (t ↦ η·s(t), a learning rate).
  */
 import { checkNumber } from './types.js';
+import * as libm from '../../engine/libm.js';
 
 export type Schedule = (step: number) => number;
 
@@ -28,7 +29,7 @@ export function linearWarmup(warmupSteps: number): Schedule {
 export function stepDecay(every: number, gamma: number): Schedule {
   if (!Number.isInteger(every) || every < 1) throw new RangeError(`stepDecay: every must be an integer ≥ 1, got ${every}`);
   checkNumber('stepDecay', 'gamma', gamma, 0, Infinity, true);
-  return (t) => gamma ** Math.floor((t - 1) / every);
+  return (t) => libm.pow(gamma, Math.floor((t - 1) / every));
 }
 
 export function cosine(totalSteps: number, opts: { warmup?: number; minFactor?: number } = {}): Schedule {
@@ -42,7 +43,7 @@ export function cosine(totalSteps: number, opts: { warmup?: number; minFactor?: 
   return (t) => {
     if (t <= warmup) return t / warmup;
     const p = Math.min(1, Math.max(0, (t - 1 - warmup) / span));
-    return minFactor + (1 - minFactor) * 0.5 * (1 + Math.cos(Math.PI * p));
+    return minFactor + (1 - minFactor) * 0.5 * (1 + libm.cos(Math.PI * p));
   };
 }
 
