@@ -34,7 +34,8 @@ export interface Dataset {
   n: number;
   d: number;
   classes: number;
-  source: 'mnist' | 'synthetic';
+  /** 'file': the user's own data (src/data/user-data.ts). */
+  source: 'mnist' | 'synthetic' | 'file';
   description: string;
 }
 

@@ -146,6 +146,8 @@ export function describeRange(field: z.ZodType): string {
   if (t === 'number' || t === 'int') return numberRange(f);
   if (t === 'enum') return Object.values(f._zod.def.entries ?? {}).map((v) => JSON.stringify(v)).join(' | ');
   if (t === 'boolean') return 'true | false';
+  // A union (e.g. data: "mnist" | "synthetic" | a file path): each option, a described one by its description.
+  if (t === 'union') return ((f._zod.def as unknown as { options?: z.ZodType[] }).options ?? []).map((o) => (o as unknown as { description?: string }).description ?? describeRange(o)).join(' | ');
   if (t === 'array') {
     let min = '', max = '';
     for (const c of f._zod.def.checks ?? []) {

@@ -148,6 +148,7 @@ function recordOf(exp: Experiment, config: Record<string, unknown>, result: unkn
     checks: unfinished(cmp.checks, status),
     verdict: overallVerdict(cmp.checks, status),
     ...(cmp.note ? { note: cmp.note } : {}),
+    ...(cmp.data ? { data: cmp.data } : {}),
     seconds: (performance.now() - t0) / 1000,
   };
 }

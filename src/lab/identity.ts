@@ -3,10 +3,16 @@
  * field, so it is part of the config. Identical cells — in one sweep or across sweeps sharing a
  * store — hash equally and are never run twice; a new lab version starts afresh, since its
  * numbers may differ.
+ *
+ * A config that trains on the user's files (`data`/`labels` naming a .csv or .npy) also hashes the
+ * SHA-256 of each file's bytes: editing a file in place makes new cells, and the same bytes under
+ * another path are another config (the path is part of it). Configs without files hash exactly as
+ * before (`experiment \n config \n lab`), so existing stores keep their cells.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { canonicalJson } from './sweep.js';
+import { dataFilesOf, UserDataError } from '../data/user-data.js';
 
 let version: string | null = null;
 
@@ -25,8 +31,17 @@ export function labVersion(): string {
   return version;
 }
 
+/** SHA-256 (hex) of a file's bytes (read at every call: a cache keyed by mtime could miss an edit). */
+export function fileSha256(path: string, flag = '--data'): string {
+  let bytes: Buffer;
+  try { bytes = readFileSync(path); } catch (e) { throw new UserDataError(`${flag}: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`); }
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
 export function cellHash(experiment: string, config: Record<string, unknown>, lab = labVersion()): string {
-  return createHash('sha256').update(`${experiment}\n${canonicalJson(config)}\n${lab}`).digest('hex');
+  const files = dataFilesOf(config);
+  const contents = files.length ? `\n${canonicalJson(Object.fromEntries(files.map((f) => [f.field, fileSha256(f.path, `--${f.field}`)])))}` : '';
+  return createHash('sha256').update(`${experiment}\n${canonicalJson(config)}\n${lab}${contents}`).digest('hex');
 }
 
 /** A sweep's identity: the same command (experiment, fixed overrides, axes, seeds) gives the same id. */

@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { backend } from '../engine/backend/index.js';
 import { writeFileAtomic } from '../io/fs-safe.js';
+import type { DataSummary } from '../data/user-data.js';
 
 export const MANIFEST = 'manifest.json';
 
@@ -19,6 +20,8 @@ export interface Manifest {
   experiment: string;
   label?: string;
   config: Record<string, unknown>;
+  /** The user's data file (`--data FILE`): source, format, shape, SHA-256, labels. */
+  data?: DataSummary;
   seed: number;
   lab: { name: string; version: string };
   started: string;
@@ -45,11 +48,11 @@ export function labVersion(): Manifest['lab'] {
   return (labCache = { name: 'learning-mechanics', version: 'unknown' });
 }
 
-export function manifestOf(experiment: string, config: Record<string, unknown>, label?: string): Manifest {
+export function manifestOf(experiment: string, config: Record<string, unknown>, label?: string, data?: DataSummary): Manifest {
   let backendName = 'unknown';
   try { backendName = backend().name; } catch { /* none selected yet */ }
   return {
-    format: 'lmech-run-manifest', version: 1, experiment, ...(label ? { label } : {}), config,
+    format: 'lmech-run-manifest', version: 1, experiment, ...(label ? { label } : {}), config, ...(data ? { data } : {}),
     seed: typeof config.seed === 'number' ? config.seed : 0,
     lab: labVersion(), started: new Date().toISOString(), host: hostname(), pid: process.pid,
     node: process.version, backend: backendName, command: process.argv.slice(2),
