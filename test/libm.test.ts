@@ -103,6 +103,19 @@ describe('special values follow ECMAScript', () => {
     }
   });
 
+  test('integer powers that are exactly representable come out exactly (binary powering in double-double)', () => {
+    let checked = 0;
+    for (let b = 2; b <= 300; b++) for (let e = 0; e < 60; e++) {
+      const t = BigInt(b) ** BigInt(e);
+      if (t > 2n ** 53n) break;
+      expect(m.pow(b, e), `${b}^${e}`).toBe(Number(t));
+      expect(m.pow(-b, e), `(-${b})^${e}`).toBe(e % 2 ? -Number(t) : Number(t));
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(1000);
+    for (let k = -915; k <= 994; k++) expect(m.pow(2, k)).toBe(2 ** k);
+  });
+
   test('atan2 special cases', () => {
     const vals = [NaN, Infinity, -Infinity, 0, -0, 1, -1, 1e-300, -1e300];
     for (const y of vals) for (const x of vals) {
@@ -128,6 +141,22 @@ describe('no numeric code calls the engine’s transcendental Math', () => {
       readFileSync(f, 'utf8').split('\n').forEach((line, i) => {
         const code = line.replace(/\/\/.*$/, '').replace(/^\s*\*.*$/, '');
         if (banned.test(code) && !line.includes('engine-math: display only')) hits.push(`${f.slice(repo.length)}:${i + 1}: ${line.trim()}`);
+      });
+    }
+    expect(hits).toEqual([]);
+  });
+
+  test('`x ** y` only where engines agree: y = 2 or 0.5, or the base is the literal 2', () => {
+    const hits: string[] = [];
+    for (const f of [...files(join(repo, 'src')), ...files(join(repo, 'web'))]) {
+      if (f.endsWith(join('engine', 'libm.ts'))) continue;
+      readFileSync(f, 'utf8').split('\n').forEach((line, i) => {
+        const code = line.replace(/\/\/.*$/, '').replace(/^\s*\/?\*.*$/, '').replace(/\/\*.*?\*\//g, '').replace(/(['"`])(?:\\.|(?!\1).)*\1/g, '""');
+        for (const m of code.matchAll(/(\S*)\s*\*\*\s*(\S+)/g)) {
+          const [, base, exp] = m;
+          if (/^(2|0\.5)(?![\d.])/.test(exp) || /(^|[^\w.])2$/.test(base)) continue;
+          if (!line.includes('engine-math: display only')) hits.push(`${f.slice(repo.length)}:${i + 1}: ${line.trim()}`);
+        }
       });
     }
     expect(hits).toEqual([]);

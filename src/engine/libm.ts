@@ -219,6 +219,31 @@ export function log10(x: number): number {
 // ---------- pow ----------
 function isOddInteger(y: number): boolean { return Number.isInteger(y) && Math.abs(y) < 9007199254740992 && Math.abs(y % 2) === 1; }
 
+/**
+ * a^n for integer n ≥ 1 by binary powering in double-double (products by Dekker's two-product), so
+ * an exactly representable result (e.g. 3^20, 2^11) comes out exactly. null when an intermediate
+ * leaves (2^-916, 2^995): beyond, Dekker's split would overflow or the low part underflow (the exp/log
+ * route then handles under- and overflow).
+ */
+const INTPOW_MAX = 2 ** 995, INTPOW_MIN = 2 ** -916;
+function intPow(a: number, n: number): { hi: number; lo: number } | null {
+  let rh = 1, rl = 0, bh = a, bl = 0;
+  for (;;) {
+    if (n & 1) {
+      const p = rh * bh;
+      const e = twoProdErr(rh, bh, p) + (rh * bl + rl * bh);
+      rh = p + e; rl = e - (rh - p);
+      if (!(Math.abs(rh) < INTPOW_MAX && Math.abs(rh) > INTPOW_MIN)) return null;
+    }
+    n = Math.floor(n / 2);
+    if (n === 0) return { hi: rh, lo: rl };
+    const p = bh * bh;
+    const e = twoProdErr(bh, bh, p) + 2 * bh * bl;
+    bh = p + e; bl = e - (bh - p);
+    if (!(Math.abs(bh) < INTPOW_MAX && Math.abs(bh) > INTPOW_MIN)) return null;
+  }
+}
+
 /** x^y with ECMAScript's special cases (Number::exponentiate). */
 export function pow(x: number, y: number): number {
   if (y !== y) return NaN;
@@ -245,6 +270,16 @@ export function pow(x: number, y: number): number {
   }
   if (y === 0.5) return Math.sqrt(x); // x > 0 here
   if (ax === 1) return sign;
+  if (Number.isInteger(y) && y <= 1024 && y >= -1024) {
+    const r = intPow(ax, y < 0 ? -y : y);
+    if (r !== null) {
+      if (y > 0) return sign * (r.hi + r.lo);
+      // 1/(hi + lo) in double-double: q = 1/hi, then one correction step.
+      const q = 1 / r.hi;
+      const e = (1 - q * r.hi - twoProdErr(q, r.hi, q * r.hi)) - q * r.lo;
+      return sign * (q + q * e);
+    }
+  }
   const l = logDD(ax);
   const ph = y * l.hi;
   if (ph > 710) return sign * Infinity;

@@ -298,8 +298,8 @@ function ntkCells(c: NtkLearningCurvesConfig): NtkCell[] {
 
 /** Relative cost: KRR ∝ n³ + 20·n·testPoints, a network run ∝ n²m² (GD steps × n·P), in rough common units. */
 function ntkCellCost(c: NtkLearningCurvesConfig, k: NtkCell): number {
-  if (k.kind === 'spectrum') return c.spectrumSample ** 3;
-  if (k.kind === 'krr') return k.n ** 3 + k.n * c.testPoints * 20;
+  if (k.kind === 'spectrum') return c.spectrumSample * c.spectrumSample * c.spectrumSample;
+  if (k.kind === 'krr') return k.n * k.n * k.n + k.n * c.testPoints * 20;
   return k.n * k.n * c.networkWidth ** 2 * 1e-3;
 }
 
@@ -586,9 +586,9 @@ function summaryNtk(c: NtkLearningCurvesConfig, r: NtkLearningCurvesResult, p = 
 
 function plots(): PlotSpec[] {
   return [
-    { title: 'Learning curves: KRR (and trained network) test MSE vs eigenlearning', caption: 'Points: KRR with the analytic kernel and (method network, when run) the trained wide network, mean over draws, with ±1 standard-error bars; dashed lines: eigenlearning E_te = E₀((1 − L_k)² + ε²).', kind: 'scatter', series: 'curves', x: 'n', y: 'mse', stroke: 'target', dashed: 'method', xType: 'log', yType: 'log', errorY: { lo: 'lo', hi: 'hi' } },
-    { title: 'Learnability L_k vs n', caption: 'Mean learned coefficient ⟨f̂, f*⟩/‖f*‖² against L_k = λ_k/(λ_k + κ).', kind: 'lines', series: 'learnability', x: 'n', y: 'L', stroke: 'target', dashed: 'method', xType: 'log', errorY: { lo: 'lo', hi: 'hi' } },
-    { title: 'Kernel spectrum on the sphere (Funk–Hecke)', caption: 'Eigenvalue λ_k of degree-k harmonics (multiplicity N(d, k)), closed form vs the block means of eig(K)/N on N samples.', kind: 'scatter', series: 'spectrum', x: 'degree', y: 'lambda', stroke: 'method', yType: 'log' },
+    { title: 'Learning curves: KRR (and trained network) test MSE vs eigenlearning', caption: 'Points: KRR with the analytic kernel and (method network, when run) the trained wide network, mean over draws, with ±1 standard-error bars; dashed lines: eigenlearning E_te = E₀((1 − L_k)² + ε²). Lower panel: |MSE − theory|/theory.', kind: 'scatter', series: 'curves', x: 'n', y: 'mse', yLabel: 'test MSE', stroke: 'target', dashed: 'method', xType: 'log', yType: 'log', errorY: { lo: 'lo', hi: 'hi' }, lineStyles: { theory: { label: 'eigenlearning' } }, residual: { relative: true } },
+    { title: 'Learnability L_k vs n', caption: 'Mean learned coefficient ⟨f̂, f*⟩/‖f*‖² against L_k = λ_k/(λ_k + κ).', kind: 'lines', series: 'learnability', x: 'n', y: 'L', yLabel: 'L_k', stroke: 'target', dashed: 'method', xType: 'log', errorY: { lo: 'lo', hi: 'hi' }, lineStyles: { theory: { label: 'L_k = λ_k/(λ_k + κ)' } } },
+    { title: 'Kernel spectrum on the sphere (Funk–Hecke)', caption: 'Eigenvalue λ_k of degree-k harmonics (multiplicity N(d, k)), closed form vs the block means of eig(K)/N on N samples.', kind: 'scatter', series: 'spectrum', x: 'degree', xLabel: 'degree k', y: 'lambda', yLabel: 'λ_k', stroke: 'method', yType: 'log' },
   ];
 }
 
