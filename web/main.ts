@@ -13,9 +13,13 @@ import { ConfigError, describeOptions, fieldKind, parseConfig } from '../src/exp
 import type { Check, Experiment, ExperimentRecord, PlotSpec, RegimeCondition, Tolerance } from '../src/experiments/types.js';
 import type { Row } from '../src/experiments/runner.js';
 import { plotElement } from '../src/reports/plots.js';
+import { setMath } from '../src/reports/math.js';
+import { figureName, seriesCsv, standaloneSvg } from '../src/reports/figure-export.js';
+import { saveBlob, svgToPngBlob } from '../src/reports/figure-download.js';
 import type { FromWorker, ToWorker } from './worker.js';
 import { sweepSections } from '../src/reports/sweep-figures.js';
 import { browserSpec, runBrowserSweep, type BrowserCell, type SweepHandle } from './sweep.js';
+import * as libm from '../src/engine/libm.js';
 
 // ───────────────────────────── controls from the schema ─────────────────────────────
 
@@ -78,7 +82,7 @@ const sig = (v: number, digits = 3) => (v === 0 || !Number.isFinite(v) ? v : Num
 function logValues(lo: number, hi: number, int: boolean): number[] {
   const mantissas = [1, 1.5, 2, 3, 5, 7];
   const out = new Set<number>([lo]);
-  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+  for (let e = Math.floor(libm.log10(lo)); e <= Math.ceil(libm.log10(hi)); e++) {
     for (const m of mantissas) {
       const v = sig(m * 10 ** e, 6);
       if (v >= lo && v <= hi) out.add(int ? Math.round(v) : v);
@@ -95,7 +99,7 @@ function linearValues(lo: number, hi: number, int: boolean, minInclusive: boolea
     return vs;
   }
   const raw = (hi - lo) / 100;
-  const p = 10 ** Math.floor(Math.log10(raw));
+  const p = 10 ** Math.floor(libm.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw) ?? raw;
   const vs: number[] = [];
   for (let i = minInclusive ? 0 : 1; lo + i * step <= hi + step * 1e-9; i++) vs.push(sig(lo + i * step, 8));
@@ -108,7 +112,11 @@ function describeFields(schema: z.ZodType): Field[] {
   return Object.entries(shape).map(([key, f], i) => {
     const def = unwrap(f);
     const base = fieldKind(f);
-    const kind: Kind = def.type === 'enum' ? 'enum' : base;
+    // A union holding a list of choices (data: "mnist" | "synthetic" | a file path): the page
+    // offers the choices only, since it reads no files (user data is for the CLI).
+    const choices = def.type === 'enum' ? def : def.type === 'union'
+      ? ((def as { options?: { _zod: { def: ZodDefLike } }[] }).options ?? []).map((o) => o._zod.def).find((d) => d.type === 'enum') : undefined;
+    const kind: Kind = choices ? 'enum' : base;
     let min = -Infinity, max = Infinity, minInclusive = true, int = false;
     for (const c of def.checks ?? []) {
       const d = c._zod.def;
@@ -122,7 +130,7 @@ function describeFields(schema: z.ZodType): Field[] {
       optional: opts[i]?.default === undefined,
       description: opts[i]?.description ?? '',
       defaultText: toText(opts[i]?.default),
-      options: kind === 'enum' ? Object.values(def.entries ?? {}) : [],
+      options: choices ? Object.values(choices.entries ?? {}) : [],
       control: kind === 'boolean' ? 'checkbox' : kind === 'enum' ? 'select' : 'box',
       values: [],
     };
@@ -385,10 +393,35 @@ function setupPlots(exp: Experiment, config: Record<string, unknown>, placeholde
   box.replaceChildren();
   specs.forEach((spec, i) => {
     const wide = spec.kind === 'heatmap' || spec.facet !== undefined;
+    const title = h('h3');
+    setMath(title, spec.title);
+    const caption = spec.caption ? h('p', { class: 'caption' }) : null;
+    if (caption) setMath(caption, spec.caption);
     box.append(h('figure', { class: `plot${wide ? ' wide' : ''}`, 'data-series': spec.series, 'data-index': String(i) },
-      h('figcaption', {}, h('h3', { text: spec.title }), spec.caption ? h('p', { class: 'caption', text: spec.caption }) : null),
-      h('div', { class: 'plot-body' }, h('p', { class: 'empty', text: placeholder }))));
+      h('figcaption', {}, title, caption),
+      h('div', { class: 'plot-body' }, h('p', { class: 'empty', text: placeholder })),
+      downloadBar(spec, i)));
   });
+}
+
+/** SVG / PNG of the figure as drawn (standalone: legend in SVG), CSV of its series' rows so far. */
+function downloadBar(spec: PlotSpec, i: number): HTMLElement {
+  const name = figureName(spec, i);
+  const drawn = () => document.querySelector(`#plots figure[data-index="${i}"] .plot-body > :not(p)`);
+  const button = (kind: 'svg' | 'png' | 'csv') => {
+    const b = h('button', { type: 'button', class: 'link', 'data-download': kind, disabled: true, title: kind === 'csv' ? `save the ${spec.series} rows as CSV` : `save this figure as ${kind.toUpperCase()}`, text: kind.toUpperCase() });
+    b.addEventListener('click', async () => {
+      if (kind === 'csv') return saveBlob(new Blob([seriesCsv(series.get(spec.series) ?? [])], { type: 'text/csv' }), `${name}.csv`);
+      const el = drawn();
+      if (!el) return;
+      const svg = standaloneSvg(el);
+      try {
+        saveBlob(kind === 'svg' ? new Blob([svg], { type: 'image/svg+xml' }) : await svgToPngBlob(svg), `${name}.${kind}`);
+      } catch (e) { runError = `PNG: ${(e as Error).message}`; refreshValidity(); }
+    });
+    return b;
+  };
+  return h('div', { class: 'downloads' }, 'download ', button('svg'), button('png'), button('csv'));
 }
 
 function renderPlots(all: boolean, final = false) {
@@ -407,6 +440,7 @@ function renderPlots(all: boolean, final = false) {
       el = h('p', { class: 'empty', text: `could not draw: ${(e as Error).message}` });
     }
     body.replaceChildren(el ?? h('p', { class: 'empty', text: final ? 'no data recorded in this run' : 'waiting for data…' }));
+    fig.querySelectorAll<HTMLButtonElement>('.downloads button').forEach((b) => { b.disabled = b.dataset.download === 'csv' ? !(series.get(spec.series)?.length) : !el || el.tagName.toLowerCase() === 'p'; });
   });
   dirty = new Set();
 }
@@ -432,12 +466,18 @@ function showResult(record: ExperimentRecord, seconds: number) {
 function renderChecks(checks: Check[]) {
   const tbody = $('#checks tbody');
   tbody.replaceChildren(...checks.map((c) => h('tr', { class: c.verdict },
-    h('td', {}, h('div', { class: 'check-name', text: c.name }), h('div', { class: 'quantity', text: c.quantity })),
+    h('td', {}, withMath(h('div', { class: 'check-name' }), c.name), withMath(h('div', { class: 'quantity' }), c.quantity)),
     h('td', { class: 'num', text: fmt(c.predicted) }),
     h('td', { class: 'num', text: `${fmt(c.measured)}${c.uncertainty !== undefined ? ` ± ${fmt(c.uncertainty)}` : ''}` }),
     h('td', { class: 'num', text: fmtTolerance(c.tolerance) }),
     h('td', {}, badge(c.verdict)),
-    h('td', { class: 'note', text: c.note ?? '' }))));
+    withMath(h('td', { class: 'note' }), c.note))));
+}
+
+/** The element with `text` in it, `$…$` rendered as TeX. */
+function withMath<E extends HTMLElement>(el: E, text: string | undefined): E {
+  setMath(el, text);
+  return el;
 }
 
 function renderRegime(regime: RegimeCondition[]) {
@@ -532,7 +572,7 @@ function nearestIndex(values: number[], v: number): number {
 function nearestLogIndex(values: number[], v: number): number {
   if (!(v > 0)) return 0;
   let best = 0;
-  for (let i = 1; i < values.length; i++) if (Math.abs(Math.log(values[i] / v)) < Math.abs(Math.log(values[best] / v))) best = i;
+  for (let i = 1; i < values.length; i++) if (Math.abs(libm.log(values[i] / v)) < Math.abs(libm.log(values[best] / v))) best = i;
   return best;
 }
 
@@ -595,7 +635,7 @@ function buildForm() {
   $<HTMLSelectElement>('#experiment').value = exp.name;
   $('#exp-title').textContent = exp.title;
   $('#exp-strand').textContent = exp.strand;
-  $('#exp-desc').textContent = exp.description;
+  setMath($('#exp-desc'), exp.description);
   const controls = state.fields.map(buildControl);
   if (state.ignored.length) {
     controls.push(h('div', { class: 'opt unknown', id: 'ignored' }, h('div', { class: 'opt-desc', text: `ignored from the URL (not options of ${exp.name}): ${state.ignored.join(', ')}` })));

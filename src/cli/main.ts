@@ -15,6 +15,7 @@
 import { Command, CommanderError } from 'commander';
 import cliProgress from 'cli-progress';
 import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
 import { selectBackend } from './backend.js';
 import { experiments } from '../experiments/registry.js';
 import { ConfigError, configFromArgs, describeOptions, parseConfig } from '../experiments/config.js';
@@ -33,6 +34,10 @@ import { manifestOf, writeManifest } from '../reports/manifest.js';
 import { makeDirs, writeFileAtomic } from '../io/fs-safe.js';
 import { MatrixFormatError } from '../io/npy.js';
 import { CheckpointError } from '../io/checkpoint.js';
+import { parseFigureFormats, type FigureFormat } from '../reports/figure-export.js';
+import { writeFigures } from '../reports/figure-files.js';
+import { readSeriesFile } from './commands/report.js';
+import { checkDataConfig, isDataFile, loadUserData, UserDataError, type DataSummary, type DataTask } from '../data/user-data.js';
 
 export const EXIT = { ok: 0, verdict: 1, usage: 2, runtime: 3, interrupted: 130 } as const;
 
@@ -76,8 +81,37 @@ function jsonRecord(r: ExperimentRecord) {
   return {
     experiment: r.experiment, ...(r.label ? { label: r.label } : {}), config: r.config, status: r.status,
     checks: r.checks.map((c) => ({ name: c.name, quantity: c.quantity, predicted: c.predicted, measured: c.measured, ...(c.uncertainty !== undefined ? { uncertainty: c.uncertainty } : {}), tolerance: c.tolerance, verdict: c.verdict, ...(c.note ? { note: c.note } : {}) })),
-    regime: r.regime, verdict: r.verdict, seconds: Number(r.seconds.toFixed(3)),
+    regime: r.regime, verdict: r.verdict, ...(r.data ? { data: r.data } : {}), seconds: Number(r.seconds.toFixed(3)),
   };
+}
+
+/** Experiments that train on a dataset the user may give (`--data FILE [--labels FILE]`). */
+const takesUserData = (e: Experiment) => { const s = (e.schema as unknown as { shape?: Record<string, unknown> }).shape ?? {}; return 'data' in s && 'labels' in s && 'task' in s; };
+
+/**
+ * `--data`/`--labels` given to an experiment whose prediction is derived for the data it generates
+ * itself (a teacher, the sphere, whitened inputs): a usage error that says so, not "unknown option".
+ */
+function refuseUserData(exp: Experiment, args: string[]): void {
+  if (takesUserData(exp)) return;
+  const flag = args.find((a) => /^--(data|labels|task)(=|$)/.test(a));
+  if (!flag) return;
+  const takers = experiments.filter(takesUserData).map((e) => e.name).join(', ');
+  throw new ConfigError(`${flag.split('=')[0]}: ${exp.name} does not train on user data: its prediction is derived for the data it generates itself (${exp.strand}); experiments that take --data FILE: ${takers}`);
+}
+
+/** A run on the user's data file: read and validate it here, before any directory is claimed (bad data is a usage error), for the manifest. */
+async function userDataOf(exp: Experiment, config: Record<string, unknown>): Promise<DataSummary | undefined> {
+  if (!takesUserData(exp)) return undefined;
+  checkDataConfig(config as Parameters<typeof checkDataConfig>[0]);
+  if (!isDataFile(config.data)) return undefined;
+  const labels = typeof config.labels === 'string' && config.labels ? config.labels : undefined;
+  return (await loadUserData(config.data, { labels, task: config.task as DataTask, center: config.center !== false })).summary;
+}
+
+/** The series a run streamed to its directory (`<series>.jsonl`), by name. */
+function seriesInDir(dir: string): Map<string, Record<string, number | string>[]> {
+  return new Map(readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort().map((f) => [f.slice(0, -'.jsonl'.length), readSeriesFile(join(dir, f)).rows]));
 }
 
 /** The experiment of that name, or a usage error listing the known ones. */
@@ -97,13 +131,15 @@ function terminalWidth(): number | undefined {
 async function cmdRun(name: string, rest: string[]): Promise<number> {
   const exp = experimentNamed(name);
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(`lmech run ${exp.name} [options] [--json] [--out DIR [--subdir]] [--backend native|wasm|reference]${exp.grid ? ' [--workers N]' : ''}\n${exp.title}\n\n`);
+    process.stdout.write(`lmech run ${exp.name} [options] [--json] [--out DIR [--subdir] [--figures svg,png,csv]] [--backend native|wasm|reference]${exp.grid ? ' [--workers N]' : ''}\n${exp.title}\n\n`);
     describeExperiment(exp);
-    process.stdout.write('--out DIR: reports and observables go there (manifest.json first); a DIR in use or not empty is refused, unless --subdir (a new subdirectory of it)\n' + EXIT_HELP);
+    process.stdout.write('--out DIR: reports and observables go there (manifest.json first); a DIR in use or not empty is refused, unless --subdir (a new subdirectory of it)\n'
+      + '--figures svg,png,csv: with --out, also every plot as DIR/figures/<nn>-<title>.svg / .png (resvg, 2x) and its series as .csv (or: all)\n' + EXIT_HELP);
     return EXIT.ok;
   }
   const common: Common = {};
   const configArgs: string[] = [];
+  let figures: FigureFormat[] | undefined;
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     if (a === '--json') common.json = true;
@@ -111,17 +147,21 @@ async function cmdRun(name: string, rest: string[]): Promise<number> {
     else if (a === '--subdir') common.subdir = true;
     else if (a === '--out' || a === '--backend' || a === '--workers') { if (i + 1 >= rest.length) throw new ConfigError(`${a} needs a value`); common[a.slice(2) as 'out' | 'backend' | 'workers'] = rest[++i]; }
     else if (a.startsWith('--out=') || a.startsWith('--backend=') || a.startsWith('--workers=')) { const [k, v] = a.slice(2).split('='); common[k as 'out' | 'backend' | 'workers'] = v; }
+    else if (a === '--figures' || a.startsWith('--figures=')) figures = parseFigureFormats(a === '--figures' ? rest[++i] : a.slice('--figures='.length));
     else configArgs.push(a);
   }
   if (common.subdir && !common.out) throw new ConfigError('--subdir: only with --out DIR');
+  if (figures && !common.out) throw new ConfigError('--figures: only with --out DIR (the files go to DIR/figures/)');
   const workers = parseWorkers(common.workers);
   await selectBackend(common.backend);
+  refuseUserData(exp, configArgs);
   const raw = configFromArgs(exp.schema, configArgs, exp.name);
   const config = parseConfig(exp.schema, raw, exp.name) as Record<string, unknown>; // bad input fails here, before any directory is claimed
+  const data = await userDataOf(exp, config);
   const claim: ClaimedDir | undefined = common.out ? claimOutDir(common.out, { subdir: common.subdir, name: exp.name }) : undefined;
   try {
     // What is being run, on disk before anything else (a kill -9 leaves at least this).
-    if (claim) writeManifest(claim.dir, manifestOf(exp.name, config));
+    if (claim) writeManifest(claim.dir, manifestOf(exp.name, config, undefined, data));
     const ac = interruptible();
     const bar = progressBar(!common.json && !common.quiet);
     const task: CellTask = { experiment: exp.name, config: raw, ...(claim ? { dir: claim.dir } : {}) };
@@ -139,12 +179,16 @@ async function cmdRun(name: string, rest: string[]): Promise<number> {
       ({ record, saved } = out);
     }
     bar.stop();
-    if (common.json) process.stdout.write(JSON.stringify(jsonRecord(record)) + '\n');
+    // --figures: each plot from the rows the run streamed to DIR (the worker has closed them).
+    const figs = claim && figures ? await writeFigures(claim.dir, exp, record.config as Record<string, unknown>, seriesInDir(claim.dir), figures) : undefined;
+    if (common.json) process.stdout.write(JSON.stringify(figs ? { ...jsonRecord(record), figures: figs.files } : jsonRecord(record)) + '\n');
     else {
-      process.stdout.write(`${exp.title}\n${exp.strand}\n\n${checksTable([record], process.stdout.isTTY, { maxWidth: terminalWidth() })}\n\nverdict: ${record.verdict} (status ${record.status}, ${record.seconds.toFixed(1)} s)\n`);
+      const dataLine = data ? `data: ${data.source} (${data.format}, ${data.shape[0]} examples × ${data.shape[1]} inputs, ${data.task}${data.classes ? `, ${data.classes} classes` : ''}, sha256 ${data.sha256.slice(0, 12)}…)\n` : '';
+      process.stdout.write(`${exp.title}\n${exp.strand}\n${dataLine}\n${checksTable([record], process.stdout.isTTY, { maxWidth: terminalWidth() })}\n\nverdict: ${record.verdict} (status ${record.status}, ${record.seconds.toFixed(1)} s)\n`);
       const unmet = record.regime.filter((r) => !r.ok);
       if (unmet.length) process.stdout.write(`regime not met: ${unmet.map((r) => r.name).join('; ')}\n`);
       if (claim) process.stdout.write(`report: ${join(claim.dir, 'report.html')}\n`);
+      if (figs) process.stdout.write(`figures: ${figs.files.length} files in ${join(claim!.dir, 'figures')}${figs.empty.length ? ` (nothing to draw: ${figs.empty.join(', ')})` : ''}\n`);
       for (const a of saved) process.stdout.write(`checkpoint: lmech hessian --model ${a.model} --data ${a.data}\n`);
     }
     if (record.status === 'interrupted') return EXIT.interrupted;
@@ -304,7 +348,7 @@ function cmdList(): void {
 
 /** Bad input (the user can fix the command line) versus a failure while running. */
 export function exitCodeOf(err: unknown): number {
-  if (err instanceof ConfigError || err instanceof MatrixFormatError || err instanceof CheckpointError) return EXIT.usage;
+  if (err instanceof ConfigError || err instanceof MatrixFormatError || err instanceof CheckpointError || err instanceof UserDataError) return EXIT.usage;
   if (err instanceof Error && /^unknown experiment "/.test(err.message)) return EXIT.usage;
   return EXIT.runtime;
 }

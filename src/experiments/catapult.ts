@@ -1,7 +1,8 @@
 /**
  * Experiment `catapult`: the large-learning-rate catapult (Lewkowycz et al. 2020; paper §2.3–2.4).
  *
- * Measure the sharpness λ₀ = λ_max(∇²L(θ₀)) of an MLP at init (MNIST subset, MSE), then run
+ * Measure the sharpness λ₀ = λ_max(∇²L(θ₀)) of an MLP at init (MNIST subset, or the user's own data
+ * via `--data file.csv|file.npy` (src/data/user-data.ts); MSE), then run
  * full-batch GD from θ₀ at two learning rates given in units of the stability threshold:
  *   catapult run: η = lrRatio·2/λ₀ with 1 < lrRatio < 2, i.e. 2/λ₀ < η < 4/λ₀;
  *   control run:  η = controlRatio·2/λ₀ with controlRatio < 1 (lazy phase).
@@ -18,7 +19,7 @@
  * < 1, and no divergence.
  */
 import { z } from 'zod';
-import { loadDigits } from '../data/mnist.js';
+import { checkDataConfig, loadTrainingSet, userDataFields, type DataSummary } from '../data/user-data.js';
 import { catapultPhase, stabilityThreshold } from '../theory/edge-of-stability.js';
 import { gradientDescent } from '../training/gd.js';
 import type { Check, Experiment, PlotSpec, RegimeCondition, RunContext } from './types.js';
@@ -27,7 +28,8 @@ import { sharpnessTracker } from '../observables/trackers.js';
 import { mlpProblem, type MlpProblem } from '../training/problem.js';
 
 export const catapultSchema = z.object({
-  data: z.enum(['mnist', 'synthetic']).default('mnist').describe('MNIST digits (pool 4 is embedded, so also in the browser; other pools need Node, else the browser falls back to synthetic) or a seeded Gaussian mixture'),
+  // data: 'mnist' | 'synthetic' | a .csv/.npy file; labels, task, center: for a file (src/data/user-data.ts).
+  ...userDataFields,
   samples: z.number().int().min(20).max(10_000).default(500).describe('training examples n'),
   pool: z.number().int().min(1).max(14).default(4).describe('average-pooling factor (must divide 28)'),
   classes: z.number().int().min(2).max(10).default(10).describe('digits 0..classes−1'),
@@ -49,6 +51,9 @@ export interface CatapultPrediction { lrRatio: number; controlRatio: number; pha
 function predictCatapult(c: CatapultConfig): CatapultPrediction {
   if (28 % c.pool !== 0) throw new RangeError(`pool: must divide 28 (1, 2, 4, 7, 14), got ${c.pool}`);
   if (c.window > c.steps) throw new RangeError(`window: must be ≤ steps (${c.steps}), got ${c.window}`);
+  // λ₀ is measured on the data actually trained on, and the window is in units of 2/λ₀, so the
+  // prediction holds for any data set (MSE on one-hot or real-valued targets).
+  checkDataConfig({ ...c, loss: 'mse' });
   // Phases of the two-layer linear model at ηλ₀ = 2·ratio.
   return { lrRatio: c.lrRatio, controlRatio: c.controlRatio, phase: catapultPhase(2 * c.lrRatio, 1), controlPhase: catapultPhase(2 * c.controlRatio, 1) };
 }
@@ -69,7 +74,7 @@ export interface CatapultRun {
   finalLoss: number;
 }
 
-export interface CatapultResult { lambda0: number; parameters: number; dataset: string; runs: CatapultRun[] }
+export interface CatapultResult { lambda0: number; parameters: number; dataset: string; data?: DataSummary; runs: CatapultRun[] }
 
 /** Largest ratio L(t)/min_{s≤t} L(s) for t ≤ window, and where it occurs. */
 export function spikeOf(loss: ArrayLike<number>, window: number): { spike: number; step: number } {
@@ -112,12 +117,12 @@ function runOne(prob: MlpProblem, role: CatapultRun['role'], ratio: number, lamb
 }
 
 async function runCatapult(c: CatapultConfig, ctx: RunContext): Promise<CatapultResult> {
-  const ds = await loadDigits({ data: c.data, samples: c.samples, pool: c.pool, classes: c.classes, seed: c.seed });
+  const { ds, data } = await loadTrainingSet(c);
   const prob = mlpProblem(ds, { width: c.width, depth: c.depth, activation: c.activation, loss: 'mse', seed: c.seed });
   const lambda0 = sharpnessTracker(prob.hvp, prob.objective.dim, 1e-6).measure(prob.theta0);
   const runs = [runOne(prob, 'catapult', c.lrRatio, lambda0, c, ctx, (f) => ctx.progress(f / 2))];
   if (!ctx.signal.aborted) runs.push(runOne(prob, 'control', c.controlRatio, lambda0, c, ctx, (f) => ctx.progress(0.5 + f / 2)));
-  return { lambda0, parameters: prob.objective.dim, dataset: ds.description, runs };
+  return { lambda0, parameters: prob.objective.dim, dataset: ds.description, ...(data ? { data } : {}), runs };
 }
 
 export function catapultChecks(c: Pick<CatapultConfig, 'lrRatio' | 'controlRatio' | 'spikeMin' | 'window'>, r: CatapultResult): { checks: Check[]; regime: RegimeCondition[] } {
@@ -170,7 +175,7 @@ function compareCatapult(c: CatapultConfig, r: CatapultResult) {
   const { checks, regime } = catapultChecks(c, r);
   const interrupted = r.runs.length < 2 || r.runs.some((x) => x.status === 'interrupted');
   return {
-    checks, regime, status: interrupted ? 'interrupted' as const : 'ok' as const,
+    checks, regime, status: interrupted ? 'interrupted' as const : 'ok' as const, ...(r.data ? { data: r.data } : {}),
     note: `${r.dataset}; MLP ${c.depth}×${c.width} ${c.activation}, MSE, P = ${r.parameters}; λ₀ = ${fmt(r.lambda0)}, 2/λ₀ = ${fmt(2 / r.lambda0)}`,
   };
 }
@@ -178,7 +183,7 @@ function compareCatapult(c: CatapultConfig, r: CatapultResult) {
 function catapultPlots(): PlotSpec[] {
   return [
     { title: 'Loss in early training', caption: 'Catapult (2/λ₀ < η < 4/λ₀): the loss spikes, then falls; control (η < 2/λ₀): monotone.', kind: 'lines', series: 'loss', x: 'step', y: 'loss', stroke: 'run', yType: 'log' },
-    { title: 'Sharpness in units of 2/η', caption: 'S·η/2; dashed: the threshold 1. The catapult throws the run to a flatter region, below 2/η.', kind: 'lines', series: 'sharpness', x: 'step', y: 'ratio', stroke: 'run', dashed: 'method', rules: [{ y: 1, label: '2/η' }] },
+    { title: 'Sharpness in units of 2/η', caption: 'S·η/2; dashed: the threshold 1. The catapult throws the run to a flatter region, below 2/η.', kind: 'lines', series: 'sharpness', x: 'step', y: 'ratio', yLabel: 'S·η/2', stroke: 'run', dashed: 'method', rules: [{ y: 1, label: '2/η' }], lineStyles: { theory: { label: 'threshold S = 2/η' } } },
   ];
 }
 

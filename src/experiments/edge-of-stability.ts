@@ -1,6 +1,7 @@
 /**
  * Experiment `edge-of-stability`: progressive sharpening and the 2/η plateau (paper §2.3, Fig. 4;
- * Cohen et al. 2021), on a small MLP trained by full-batch GD on an MNIST subset.
+ * Cohen et al. 2021), on a small MLP trained by full-batch GD on an MNIST subset (or on the user's
+ * own data, `--data file.csv|file.npy`: src/data/user-data.ts; nothing below assumes a distribution).
  *
  * For each η in {lr·s : s ∈ lrScales} we train from the same init, measure the sharpness
  * S = λ_max(∇²L) every `sharpnessEvery` steps (Lanczos on exact Hessian-vector products,
@@ -45,7 +46,7 @@ import { z } from 'zod';
 import { zeros } from '../engine/tensor.js';
 import { unflatten } from '../engine/params.js';
 import type { MlpSpec } from '../models/mlp.js';
-import { loadDigits } from '../data/mnist.js';
+import { checkDataConfig, loadTrainingSet, userDataFields, type DataSummary } from '../data/user-data.js';
 import { blockSharpnessTracker, densityRows, densitySnapshot, mlpBlocks, sharpnessTracker, type DensitySnapshot } from '../observables/trackers.js';
 import { mlpProblem, type MlpProblem } from '../training/problem.js';
 import type { ParamBlock } from '../observables/hessian.js';
@@ -56,7 +57,8 @@ import type { Check, Experiment, ModelArtifact, PlotSpec, RegimeCondition, RunCo
 import { divergedChecks, fmt, numericCheck, regimeCondition } from './verdict.js';
 
 export const eosSchema = z.object({
-  data: z.enum(['mnist', 'synthetic']).default('mnist').describe('MNIST digits (pool 4 is embedded, so also in the browser; other pools need Node, else the browser falls back to synthetic) or a seeded Gaussian mixture'),
+  // data: 'mnist' | 'synthetic' | a .csv/.npy file; labels, task, center: for a file (src/data/user-data.ts).
+  ...userDataFields,
   samples: z.number().int().min(20).max(10_000).default(500).describe('training examples n (balanced over classes)'),
   pool: z.number().int().min(1).max(14).default(4).describe('average-pooling factor: 28×28 → (28/pool)²; must divide 28'),
   classes: z.number().int().min(2).max(10).default(10).describe('digits 0..classes−1'),
@@ -104,6 +106,9 @@ export interface EosPrediction {
 
 function predictEos(c: EosConfig): EosPrediction {
   if (28 % c.pool !== 0) throw new RangeError(`pool: must divide 28 (1, 2, 4, 7, 14), got ${c.pool}`);
+  // The 2/η threshold is a property of GD on any twice-differentiable loss, so any data set
+  // keeps the prediction meaningful; regression targets need the MSE loss.
+  checkDataConfig(c);
   const lrs = learningRates(c);
   return { lrs, thresholds: lrs.map(stabilityThreshold), band: [1 - c.band, 1 + c.band] };
 }
@@ -326,6 +331,8 @@ export interface GdExtras {
 
 export interface EosResult {
   dataset: string;
+  /** The user's data file (source, shape, SHA-256), when the run trained on one. */
+  data?: DataSummary;
   /** The trained problem, kept for checkpoints as plain data: model spec, parameter shapes, data rows. */
   model: { spec: MlpSpec; shapes: number[][]; X: number[]; Y: number[]; n: number; d: number; classes: number };
   parameters: number;
@@ -457,6 +464,7 @@ interface EosCell { i: number; lr: number }
 interface EosCellResult {
   run: EosRun;
   dataset: string;
+  data?: DataSummary;
   model: EosResult['model'];
   parameters: number;
   sharpness0?: number;
@@ -470,7 +478,7 @@ function eosCells(c: EosConfig, p: EosPrediction): EosCell[] {
 }
 
 async function eosCell(c: EosConfig, { i, lr }: EosCell, ctx: RunContext, p: EosPrediction): Promise<EosCellResult> {
-  const ds = await loadDigits({ data: c.data, samples: c.samples, pool: c.pool, classes: c.classes, seed: c.seed });
+  const { ds, data } = await loadTrainingSet(c);
   const prob = mlpProblem(ds, { ...c, seed: c.seed });
   const s0 = i === 0 ? sharpnessTracker(prob.hvp, prob.objective.dim, c.lanczosTol).measure(prob.theta0) : NaN;
   if (i === 0) {
@@ -490,7 +498,7 @@ async function eosCell(c: EosConfig, { i, lr }: EosCell, ctx: RunContext, p: Eos
   const run = gdWithSharpness(prob, lr, c.steps, c.sharpnessEvery, c.lanczosTol, ctx, (f) => ctx.progress(share * f), undefined, extras);
   if (run.status !== 'diverged') run.analysis = analyzeTrace(run.trace, c);
   const out: EosCellResult = {
-    run, dataset: ds.description, parameters: prob.objective.dim,
+    run, dataset: ds.description, ...(data ? { data } : {}), parameters: prob.objective.dim,
     model: { spec: prob.spec, shapes: prob.like.map((t) => t.shape.slice()), X: Array.from(ds.X), Y: Array.from(ds.Y), n: ds.n, d: ds.d, classes: ds.classes },
   };
   if (i !== 0) return out;
@@ -517,7 +525,7 @@ function aggregateEos(c: EosConfig, results: (EosCellResult | null)[], ctx: RunC
   for (const [series, row] of first?.flowRows ?? []) ctx.record(series, row);
   const any = done[0];
   return {
-    dataset: any?.dataset ?? c.data, model: any?.model ?? { spec: { widths: [], activation: c.activation, bias: true }, shapes: [], X: [], Y: [], n: 0, d: 0, classes: c.classes },
+    dataset: any?.dataset ?? c.data, ...(any?.data ? { data: any.data } : {}), model: any?.model ?? { spec: { widths: [], activation: c.activation, bias: true }, shapes: [], X: [], Y: [], n: 0, d: 0, classes: c.classes },
     parameters: any?.parameters ?? NaN, sharpness0: first?.sharpness0 ?? NaN, runs: done.map((r) => r.run),
     ...(first?.flow ? { flow: first.flow } : {}),
     ...(done.length < results.length ? { missing: results.length - done.length } : {}),
@@ -528,22 +536,24 @@ function compareEos(c: EosConfig, r: EosResult) {
   const { checks, regime } = eosChecks(c, r.runs, r.flow);
   const interrupted = !!r.missing || r.runs.some((x) => x.status === 'interrupted') || r.flow?.status === 'interrupted';
   return {
-    checks, regime, status: interrupted ? 'interrupted' as const : 'ok' as const,
+    checks, regime, status: interrupted ? 'interrupted' as const : 'ok' as const, ...(r.data ? { data: r.data } : {}),
     note: `${r.dataset}; MLP ${c.depth}×${c.width} ${c.activation}, ${c.loss}, P = ${r.parameters}; S(θ₀) = ${fmt(r.sharpness0)}; ` +
       r.runs.map((x) => `${etaLabel(x.lr)}: 2/η = ${fmt(2 / x.lr)}, plateau S·η/2 = ${fmt(x.analysis?.plateauMean ?? NaN)}`).join('; '),
   };
 }
 
+const EOS_STYLES = { GD: { label: 'GD' }, flow: { label: 'gradient flow' }, theory: { label: '2/η' } };
+
 function eosPlots(c: EosConfig): PlotSpec[] {
   const rules = learningRates(c).map((lr) => ({ y: 2 / lr, label: `2/${etaLabel(lr).slice(2)}` }));
   const plots: PlotSpec[] = [
-    { title: 'Sharpness λ_max(∇²L) vs step', caption: 'Full-batch GD, one colour per η; dashed: 2/η. Gradient flow (clocked in steps of the largest η) keeps sharpening.', kind: 'lines', series: 'sharpness', x: 'step', y: 'sharpness', stroke: 'eta', dashed: 'method', rules },
-    { title: 'Sharpness in units of 2/η', caption: 'S·η/2: 1 is the edge of stability.', kind: 'lines', series: 'sharpness', x: 'step', y: 'ratio', stroke: 'eta', dashed: 'method', rules: [{ y: 1, label: '2/η' }] },
+    { title: 'Sharpness λ_max(∇²L) vs step', caption: 'Full-batch GD (solid), one colour per η; dashed: 2/η. Gradient flow (dotted, clocked in steps of the largest η) keeps sharpening.', kind: 'lines', series: 'sharpness', x: 'step', y: 'sharpness', stroke: 'eta', dashed: 'method', rules, lineStyles: EOS_STYLES },
+    { title: 'Sharpness in units of 2/η', caption: 'S·η/2: 1 is the edge of stability.', kind: 'lines', series: 'sharpness', x: 'step', y: 'ratio', yLabel: 'S·η/2', stroke: 'eta', dashed: 'method', rules: [{ y: 1, label: '2/η' }], lineStyles: EOS_STYLES },
     { title: 'Training loss vs step', caption: 'Non-monotone at the edge, but falling over long windows.', kind: 'lines', series: 'loss', x: 'step', y: 'loss', stroke: 'eta', yType: 'log' },
   ];
   if (c.perLayerEvery > 0) {
     plots.push({
-      title: 'Per-layer sharpness λ_max(H_bb) vs step', kind: 'lines', series: 'perLayer', x: 'step', y: 'lambda', stroke: 'block', dashed: 'method', facet: 'eta',
+      title: 'Per-layer sharpness λ_max(H_bb) vs step', kind: 'lines', series: 'perLayer', x: 'step', y: 'lambda', yLabel: 'λ_max', stroke: 'block', dashed: 'method', facet: 'eta', lineStyles: EOS_STYLES,
       caption: `Top eigenvalue of each parameter block's Hessian (Lanczos every ${c.perLayerEvery} steps), one panel per η; "S = λ_max(H)": the full sharpness; dashed: 2/η. By Cauchy interlacing no block exceeds S.`,
     });
   }

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Rng } from '../engine/rng.js';
 import type { Tensor } from '../engine/tensor.js';
 import type { MlpSpec } from '../models/mlp.js';
+import type { DataSummary } from '../data/user-data.js';
 
 /**
  * The vocabulary of a theory-vs-measurement experiment.
@@ -75,6 +76,32 @@ export interface PlotSpec {
   rulesX?: { x: number; label?: string }[];
   /** Error bars: columns holding the lower and upper ends (e.g. mean ∓ one standard error). */
   errorY?: { lo: string; hi: string };
+  /** Axis titles (default: the column names). */
+  xLabel?: string;
+  yLabel?: string;
+  /** The stroke variable's name in the legend: numeric values read "<strokeLabel> = v" (default: the stroke column's name). */
+  strokeLabel?: string;
+  /** Include y = 0 in the domain (a baseline that means something). Default: the data's extent, padded 5%. */
+  yZero?: boolean;
+  /**
+   * Line style and legend label per value of the `dashed` column. Default: "theory" dashed, a value
+   * containing "flow" dotted, any other solid, each labelled by its value.
+   */
+  lineStyles?: Record<string, { dash?: 'solid' | 'dotted' | 'dashed'; label?: string }>;
+  /**
+   * A small panel under the plot with |measured − theory| on a log scale (lines/scatter with a
+   * `dashed` column): each measured row against the theory curve of its series at the same x.
+   * `relative`: |measured − theory|/|theory|.
+   */
+  residual?: boolean | { relative?: boolean; label?: string };
+  /**
+   * Reference lines of given slope in a log-log plot, through the geometric centre of the measured
+   * points whose stroke value is `through` (default: all measured points) and whose x lies in
+   * `xRange` (default: all), over their x range.
+   */
+  slopes?: { slope: number; label?: string; through?: string; xRange?: [number, number] }[];
+  /** Facets: one x and y scale for all panels ('shared', the default), each panel its own ('free'), or shared x with own y ('free-y'). */
+  facetScales?: 'shared' | 'free' | 'free-y';
 }
 
 /**
@@ -124,7 +151,8 @@ export interface Experiment<C = any, R = any, P = any> {
   /** The run as one piece of work; experiments that are a family of cells give `grid` instead. */
   run?(config: C, ctx: RunContext, prediction: P): Promise<R> | R;
   grid?: Grid<C, P, any, any, R>;
-  compare(config: C, result: R, prediction: P): { checks: Check[]; regime: RegimeCondition[]; status: RunStatus; note?: string };
+  /** `data`: the user's data file the run trained on (source, shape, SHA-256), copied into the record. */
+  compare(config: C, result: R, prediction: P): { checks: Check[]; regime: RegimeCondition[]; status: RunStatus; note?: string; data?: DataSummary };
   plots?(config: C): PlotSpec[];
   /**
    * Scalar metrics of one run (e.g. final loss, fitted exponent), for sweeps over configs:
@@ -145,5 +173,7 @@ export interface ExperimentRecord {
   checks: Check[];
   verdict: Verdict;
   note?: string;
+  /** The user's data file the run trained on (`--data FILE`): source, format, shape, SHA-256, labels. */
+  data?: DataSummary;
   seconds: number;
 }
