@@ -8,6 +8,7 @@ import { ntkLearningCurvesExperiment } from './ntk-learning-curves.js';
 import { widthConvergenceExperiment } from './width-convergence.js';
 import { lazyRichExperiment } from './lazy-rich.js';
 import { spectralBiasExperiment } from './spectral-bias.js';
+import { implicitRegularizationExperiment } from './implicit-regularization.js';
 
 export const experiments: Experiment[] = [
   dlnExperiment,
@@ -18,6 +19,7 @@ export const experiments: Experiment[] = [
   widthConvergenceExperiment,
   lazyRichExperiment,
   spectralBiasExperiment,
+  implicitRegularizationExperiment,
 ];
 
 export function getExperiment(name: string): Experiment {
