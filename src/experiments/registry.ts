@@ -9,6 +9,7 @@ import { widthConvergenceExperiment } from './width-convergence.js';
 import { lazyRichExperiment } from './lazy-rich.js';
 import { spectralBiasExperiment } from './spectral-bias.js';
 import { implicitRegularizationExperiment } from './implicit-regularization.js';
+import { sgdNoiseExperiment } from './sgd-noise.js';
 
 export const experiments: Experiment[] = [
   dlnExperiment,
@@ -20,6 +21,7 @@ export const experiments: Experiment[] = [
   lazyRichExperiment,
   spectralBiasExperiment,
   implicitRegularizationExperiment,
+  sgdNoiseExperiment,
 ];
 
 export function getExperiment(name: string): Experiment {

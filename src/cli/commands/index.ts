@@ -9,5 +9,6 @@ import { register as landscape } from './landscape.js';
 import { register as sweep } from './sweep.js';
 import { register as runs } from './runs.js';
 import { register as worker } from './worker.js';
+import { register as noiseScale } from './noise-scale.js';
 
-export const commands: ((program: Command) => void)[] = [hessian, landscape, kernel, sweep, runs, worker];
+export const commands: ((program: Command) => void)[] = [hessian, landscape, kernel, sweep, runs, worker, noiseScale];
