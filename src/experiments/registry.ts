@@ -10,6 +10,8 @@ import { lazyRichExperiment } from './lazy-rich.js';
 import { spectralBiasExperiment } from './spectral-bias.js';
 import { implicitRegularizationExperiment } from './implicit-regularization.js';
 import { sgdNoiseExperiment } from './sgd-noise.js';
+import { depthTransferExperiment } from './depth-transfer.js';
+import { coordCheckExperiment } from './coord-check.js';
 
 export const experiments: Experiment[] = [
   dlnExperiment,
@@ -21,6 +23,8 @@ export const experiments: Experiment[] = [
   lazyRichExperiment,
   spectralBiasExperiment,
   implicitRegularizationExperiment,
+  coordCheckExperiment,
+  depthTransferExperiment,
   sgdNoiseExperiment,
 ];
 

@@ -1,11 +1,13 @@
 /**
  * Residual MLP: x₀ = W_in x, x_{l+1} = x_l + m · W₂ φ(W₁ N(x_l)) for l < L, f = W_out x_L, with N
- * a pre-LayerNorm ('pre-ln') or nothing ('none'), and the branch multiplier m:
+ * a pre-LayerNorm ('pre-ln') or nothing ('none'), and the branch multiplier m. `branchLayers: 1`
+ * gives the one-layer branch x_{l+1} = x_l + m · W φ(N(x_l)) (TP VI's block depth 1; default 2):
  *   'none' → 1,   'invSqrtDepth' → 1/√L (Depth-μP: Bordelon et al. 2023; Yang et al. 2023, TP VI),
  *   'invDepth' → 1/L (CompleteP: Dey et al. 2025).
  * With linear branches of variance σ²/n the stream grows as E‖x_L‖² = (1 + σ²m²)^L ‖x₀‖², since each
  * branch adds independent energy σ²m²‖x‖²; m = 1/√L keeps it → e^{σ²} as L → ∞ (test/nn-layers).
- * Parameter names: in.W, blocks.<l>.up.W, blocks.<l>.down.W, (blocks.<l>.norm.gain/shift), out.W.
+ * Parameter names: in.W, blocks.<l>.up.W, blocks.<l>.down.W, (blocks.<l>.norm.gain/shift), out.W
+ * (one-layer branches have no blocks.<l>.up).
  */
 import type { FloatDType } from '../engine/dtype.js';
 import { namedSerial, repeat, residual } from '../nn/combinators.js';
@@ -29,6 +31,8 @@ export interface ResidualMlpSpec {
   activation?: ActivationName;
   /** Biases in every dense layer (default true). */
   bias?: boolean;
+  /** Weight layers per residual branch: 2 (default) W₂ φ(W₁ N(x)), or 1: W φ(N(x)). */
+  branchLayers?: 1 | 2;
 }
 
 export function branchMultiplierValue(kind: BranchMultiplier, depth: number): number {
@@ -43,12 +47,15 @@ export function residualMlpLayers(s: ResidualMlpSpec): Layer {
   checkPositiveInt(s.inDim, 'inDim'); checkPositiveInt(s.outDim, 'outDim');
   const norm = s.norm ?? 'pre-ln', act = s.activation ?? 'relu', bias = s.bias ?? true;
   if (norm !== 'pre-ln' && norm !== 'none') throw new RangeError(`norm: must be 'pre-ln' or 'none' (got ${String(norm)})`);
+  const branchLayers = s.branchLayers ?? 2;
+  if (branchLayers !== 1 && branchLayers !== 2) throw new RangeError(`branchLayers: must be 1 or 2 (got ${String(s.branchLayers)})`);
   const m = branchMultiplierValue(s.branchMultiplier ?? 'none', Math.max(1, depth));
   const sigmaW = act === 'relu' ? Math.SQRT2 : 1;
   const block = () => {
     const parts: [string, Layer][] = [];
     if (norm === 'pre-ln') parts.push(['norm', layerNorm()]);
-    parts.push(['up', dense(width, { bias, sigmaW: 1 })], ['act', activation(act)], ['down', dense(width, { bias, sigmaW })]);
+    if (branchLayers === 2) parts.push(['up', dense(width, { bias, sigmaW: 1 })]);
+    parts.push(['act', activation(act)], ['down', dense(width, { bias, sigmaW })]);
     return residual(namedSerial(parts), m);
   };
   return namedSerial([

@@ -10,5 +10,6 @@ import { register as sweep } from './sweep.js';
 import { register as runs } from './runs.js';
 import { register as worker } from './worker.js';
 import { register as noiseScale } from './noise-scale.js';
+import { register as coordCheck } from './coord-check.js';
 
-export const commands: ((program: Command) => void)[] = [hessian, landscape, kernel, sweep, runs, worker, noiseScale];
+export const commands: ((program: Command) => void)[] = [hessian, landscape, kernel, sweep, runs, worker, noiseScale, coordCheck];
