@@ -300,5 +300,16 @@ describe.skipIf(!hasChromium && !onCi)('web page in headless Chromium', () => {
     expect(worst, where).toBeLessThanOrEqual(1e-12);
     expect(web.checks).toEqual(record.checks.map((c) => [c.name, c.measured]));
   }, 120_000);
+
+  it('runs coord-check live (its quick configuration) to the verdict the CLI gives (issue 11)', async () => {
+    const { page, errors } = await open('?experiment=coord-check&models=mlp&widths=64,128,256,512&seeds=3&steps=3&depth=2&autorun=1');
+    await page.waitForSelector('#verdict[data-state="done"], #verdict[data-state="error"]', { timeout: 90_000 });
+    const error = await page.locator('#error').textContent();
+    expect(await page.locator('#verdict').textContent(), `page error box: ${error}`).toBe('confirmed');
+    expect(await page.locator('#checks tbody tr').count()).toBeGreaterThan(10);
+    expect(await page.locator('#plots svg').count()).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
 });
 
