@@ -12,6 +12,7 @@ import { implicitRegularizationExperiment } from './implicit-regularization.js';
 import { sgdNoiseExperiment } from './sgd-noise.js';
 import { depthTransferExperiment } from './depth-transfer.js';
 import { coordCheckExperiment } from './coord-check.js';
+import { neuralCollapseExperiment } from './neural-collapse.js';
 
 export const experiments: Experiment[] = [
   dlnExperiment,
@@ -26,6 +27,7 @@ export const experiments: Experiment[] = [
   coordCheckExperiment,
   depthTransferExperiment,
   sgdNoiseExperiment,
+  neuralCollapseExperiment,
 ];
 
 export function getExperiment(name: string): Experiment {
