@@ -13,6 +13,7 @@ import { sgdNoiseExperiment } from './sgd-noise.js';
 import { depthTransferExperiment } from './depth-transfer.js';
 import { coordCheckExperiment } from './coord-check.js';
 import { neuralCollapseExperiment } from './neural-collapse.js';
+import { quantaExperiment } from './quanta.js';
 
 export const experiments: Experiment[] = [
   dlnExperiment,
@@ -27,6 +28,7 @@ export const experiments: Experiment[] = [
   coordCheckExperiment,
   depthTransferExperiment,
   sgdNoiseExperiment,
+  quantaExperiment,
   neuralCollapseExperiment,
 ];
 
