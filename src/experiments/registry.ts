@@ -12,8 +12,10 @@ import { implicitRegularizationExperiment } from './implicit-regularization.js';
 import { sgdNoiseExperiment } from './sgd-noise.js';
 import { depthTransferExperiment } from './depth-transfer.js';
 import { coordCheckExperiment } from './coord-check.js';
+import { muTransferExperiment } from './mu-transfer.js';
 import { neuralCollapseExperiment } from './neural-collapse.js';
 import { quantaExperiment } from './quanta.js';
+import { scalingLawExperiment } from './scaling-law.js';
 
 export const experiments: Experiment[] = [
   dlnExperiment,
@@ -26,8 +28,10 @@ export const experiments: Experiment[] = [
   spectralBiasExperiment,
   implicitRegularizationExperiment,
   coordCheckExperiment,
+  muTransferExperiment,
   depthTransferExperiment,
   sgdNoiseExperiment,
+  scalingLawExperiment,
   quantaExperiment,
   neuralCollapseExperiment,
 ];

@@ -34,6 +34,7 @@
  *    For deep ReLU networks Lewkowycz et al. report the upper edge empirically near 12/λ₀; the
  *    constant 4 belongs to the two-layer linear model only, and is used here as a regime label.
  */
+import * as libm from '../engine/libm.js';
 
 /** The largest sharpness at which GD with step η is stable on a quadratic: 2/η. */
 export function stabilityThreshold(lr: number): number {
@@ -65,7 +66,7 @@ export function quadraticGdLoss(lr: number, lambdas: ArrayLike<number>, x0: Arra
   const out = new Float64Array(steps + 1);
   for (let t = 0; t <= steps; t++) {
     let s = 0;
-    for (let i = 0; i < lambdas.length; i++) s += 0.5 * lambdas[i] * (Math.pow(gdMultiplier(lr, lambdas[i]), t) * x0[i]) ** 2;
+    for (let i = 0; i < lambdas.length; i++) s += 0.5 * lambdas[i] * (libm.pow(gdMultiplier(lr, lambdas[i]), t) * x0[i]) ** 2;
     out[t] = s;
   }
   return out;

@@ -11,5 +11,6 @@ import { register as runs } from './runs.js';
 import { register as worker } from './worker.js';
 import { register as noiseScale } from './noise-scale.js';
 import { register as coordCheck } from './coord-check.js';
+import { register as fitScaling } from './fit-scaling.js';
 
-export const commands: ((program: Command) => void)[] = [hessian, landscape, kernel, sweep, runs, worker, noiseScale, coordCheck];
+export const commands: ((program: Command) => void)[] = [hessian, landscape, kernel, sweep, runs, worker, noiseScale, coordCheck, fitScaling];
