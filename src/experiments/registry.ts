@@ -16,6 +16,9 @@ import { muTransferExperiment } from './mu-transfer.js';
 import { neuralCollapseExperiment } from './neural-collapse.js';
 import { quantaExperiment } from './quanta.js';
 import { scalingLawExperiment } from './scaling-law.js';
+import { representationSimilarityExperiment } from './representation-similarity.js';
+import { featureAnsatzExperiment } from './feature-ansatz.js';
+import { conservationLawsExperiment } from './conservation-laws.js';
 
 export const experiments: Experiment[] = [
   dlnExperiment,
@@ -34,6 +37,9 @@ export const experiments: Experiment[] = [
   scalingLawExperiment,
   quantaExperiment,
   neuralCollapseExperiment,
+  featureAnsatzExperiment,
+  conservationLawsExperiment,
+  representationSimilarityExperiment,
 ];
 
 export function getExperiment(name: string): Experiment {

@@ -12,5 +12,6 @@ import { register as worker } from './worker.js';
 import { register as noiseScale } from './noise-scale.js';
 import { register as coordCheck } from './coord-check.js';
 import { register as fitScaling } from './fit-scaling.js';
+import { register as similarity } from './similarity.js';
 
-export const commands: ((program: Command) => void)[] = [hessian, landscape, kernel, sweep, runs, worker, noiseScale, coordCheck, fitScaling];
+export const commands: ((program: Command) => void)[] = [hessian, landscape, kernel, sweep, runs, worker, noiseScale, coordCheck, fitScaling, similarity];
