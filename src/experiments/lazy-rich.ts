@@ -340,14 +340,20 @@ function summaryLazyRich(c: LazyRichConfig, r: LazyRichResult): Record<string, n
 
 function lazyRichPlots(c: LazyRichConfig): PlotSpec[] {
   const baseline = concentrationBaseline(c.teacherAngles.map((a) => a * DEG), c.teacherOutputs, c.coneDegrees * DEG);
+  const lazy: [number, number] = [c.lazyFrom, Infinity]; // reference slopes through the lazy fit window only
+  const e = lazyExponents;
   return [
-    { title: 'Student weight trajectories w_i(t) ∈ R² (Fig. 2)', caption: 'One line per neuron, coloured by sgn a_i; dashed rays: teacher directions w*_k. Left: smallest α (rich) — weights grow and gather on the teacher rays; right: largest α (lazy) — they barely move.', kind: 'lines', series: 'trajectories', x: 'w1', y: 'w2', stroke: 'sign', dashed: 'kind', group: 'neuron', facet: 'alpha' },
-    { title: 'Distance from initialization vs α', caption: 'Means over replicates. Dashed: linearized-model prediction (1) for the weights, ∝ 1/α. Lazy theory: weights and features ∝ α^{−1}, NTK ∝ α^{−1/2} (gate flips).', kind: 'scatter', series: 'sweep', x: 'alpha', y: 'value', stroke: 'observable', dashed: 'kind', xType: 'log', yType: 'log' },
-    { title: 'ReLU gate flips vs α', caption: 'Number of (neuron, input) pairs whose activation pattern changed; theory ∝ α^{−1}.', kind: 'scatter', series: 'flips', x: 'alpha', y: 'flips', xType: 'log', yType: 'log' },
-    { title: 'Angular concentration on the teacher directions', caption: `Mass fraction within ${c.coneDegrees}° of a same-sign teacher direction; dashed rule: isotropic baseline ${baseline.toFixed(3)} (eq. 2).`, kind: 'scatter', series: 'concentration', x: 'alpha', y: 'concentration', stroke: 'when', xType: 'log', rules: [{ y: baseline, label: 'baseline' }] },
-    { title: 'Kernel–target alignment yᵀKy/(‖K‖_F‖y‖²)', kind: 'scatter', series: 'alignment', x: 'alpha', y: 'alignment', stroke: 'when', xType: 'log' },
-    { title: 'Training loss (relative to the initial loss)', kind: 'lines', series: 'loss', x: 'step', y: 'loss', stroke: 'alpha', yType: 'log' },
-    { title: 'Width sweep in NTK parameterization (α = c√m)', caption: 'Theory: weights ∝ m^{−1/2}; NTK ∝ m^{−3/4} (gate flips: (ε/m)^{1/2} with ε ∝ m^{−1/2}).', kind: 'scatter', series: 'width', x: 'm', y: 'value', stroke: 'observable', xType: 'log', yType: 'log' },
+    { title: 'Student weight trajectories w_i(t) ∈ R² (Fig. 2)', caption: 'One line per neuron, coloured by sgn a_i; dashed rays: teacher directions w*_k. Left: smallest α (rich) — weights grow and gather on the teacher rays; right: largest α (lazy) — they barely move (each panel on its own scale).', kind: 'lines', series: 'trajectories', x: 'w1', y: 'w2', stroke: 'sign', dashed: 'kind', group: 'neuron', facet: 'alpha', facetScales: 'free', lineStyles: { measured: { label: 'student w_i(t)' }, theory: { label: 'teacher direction' } } },
+    { title: 'Distance from initialization vs α', caption: `Means over replicates. Dashed: linearized-model prediction (1) for the weights, ∝ 1/α. Lazy theory: weights and features ∝ α^{−1}, NTK ∝ α^{−1/2} (gate flips); dotted grey: those slopes through the lazy window α ≥ ${c.lazyFrom}.`, kind: 'scatter', series: 'sweep', x: 'alpha', xLabel: 'α', y: 'value', yLabel: 'relative change', stroke: 'observable', dashed: 'kind', xType: 'log', yType: 'log',
+      lineStyles: { theory: { label: 'linearized model (1)' } },
+      slopes: [{ slope: e.feature, through: 'features ‖H−H₀‖/‖H₀‖', xRange: lazy }, { slope: ntkFlipExponent, through: 'NTK ‖K−K₀‖/‖K₀‖', xRange: lazy }] },
+    { title: 'ReLU gate flips vs α', caption: `Number of (neuron, input) pairs whose activation pattern changed; theory ∝ α^{−1} (dotted grey, through the lazy window α ≥ ${c.lazyFrom}).`, kind: 'scatter', series: 'flips', x: 'alpha', xLabel: 'α', y: 'flips', xType: 'log', yType: 'log', slopes: [{ slope: e.flips, xRange: lazy }] },
+    { title: 'Angular concentration on the teacher directions', caption: `Mass fraction within ${c.coneDegrees}° of a same-sign teacher direction; dashed: isotropic baseline ${baseline.toFixed(3)} (eq. 2).`, kind: 'scatter', series: 'concentration', x: 'alpha', xLabel: 'α', y: 'concentration', stroke: 'when', dashed: 'when', xType: 'log', lineStyles: { theory: { label: 'isotropic baseline' } } },
+    { title: 'Kernel–target alignment yᵀKy/(‖K‖_F‖y‖²)', kind: 'scatter', series: 'alignment', x: 'alpha', xLabel: 'α', y: 'alignment', stroke: 'when', xType: 'log' },
+    { title: 'Training loss (relative to the initial loss)', kind: 'lines', series: 'loss', x: 'step', y: 'loss', stroke: 'alpha', strokeLabel: 'α', yType: 'log' },
+    { title: 'Width sweep in NTK parameterization (α = c√m)', caption: 'Theory: weights ∝ m^{−1/2} (dashed: the linearized prediction); NTK ∝ m^{−3/4} (gate flips: (ε/m)^{1/2} with ε ∝ m^{−1/2}; dotted grey reference slope).', kind: 'scatter', series: 'width', x: 'm', xLabel: 'width m', y: 'value', yLabel: 'relative change', stroke: 'observable', dashed: 'kind', xType: 'log', yType: 'log',
+      lineStyles: { theory: { label: 'linearized model' } },
+      slopes: [{ slope: ntkFlipWidthExponent, through: 'NTK ‖K−K₀‖/‖K₀‖' }] },
   ];
 }
 

@@ -66,7 +66,7 @@ export interface PlotSpec {
   y: string;
   z?: string;                // heatmap value
   stroke?: string;           // column that splits lines into groups
-  dashed?: string;           // column whose truthy rows are drawn dashed (theory overlays)
+  dashed?: string;           // column marking theory rows, drawn dashed: value "theory" (or, in a numeric flag column, non-zero); other values get their line style (lineStyles)
   xType?: 'linear' | 'log';
   yType?: 'linear' | 'log';
   facet?: string;            // column that splits the plot into side-by-side panels (heatmap, and lines/scatter)
@@ -85,7 +85,8 @@ export interface PlotSpec {
   yZero?: boolean;
   /**
    * Line style and legend label per value of the `dashed` column. Default: "theory" dashed, a value
-   * containing "flow" dotted, any other solid, each labelled by its value.
+   * containing "flow" dotted, any other solid, each labelled by its value. Rows drawn dashed are the
+   * plot's theory layer (and the reference of its residual panel).
    */
   lineStyles?: Record<string, { dash?: 'solid' | 'dotted' | 'dashed'; label?: string }>;
   /**

@@ -172,7 +172,7 @@ function compare(c: WidthConvergenceConfig, r: WidthConvergenceResult, p: WidthC
 function plots(): PlotSpec[] {
   return [
     { title: 'Empirical NTK deviation from the infinite-width NTK', caption: 'RMS over seeds of ‖Θ_emp − Θ_∞‖_F/‖Θ_∞‖_F (columns lo/hi: ∓ one standard error); dashed (method = theory): C/√width with C fitted.', kind: 'lines', series: 'mean', x: 'width', y: 'deviation', stroke: 'method', dashed: 'method', xType: 'log', yType: 'log', errorY: { lo: 'lo', hi: 'hi' }, lineStyles: { theory: { label: 'C/√width' } } },
-    { title: 'Deviation per seed', caption: 'Dotted grey: reference slope −½ through the points.', kind: 'scatter', series: 'deviation', x: 'width', y: 'deviation', stroke: 'seed', xType: 'log', yType: 'log', slopes: [{ slope: -0.5, label: 'slope −½' }] },
+    { title: 'Deviation per seed', caption: 'Dotted grey: reference slope −½ through the points.', kind: 'scatter', series: 'deviation', x: 'width', y: 'deviation', stroke: 'seed', xType: 'log', yType: 'log', slopes: [{ slope: -0.5 }] },
   ];
 }
 
