@@ -382,6 +382,10 @@ function aggregate(c: QuantaConfig, results: (QuantaCellResult | null)[], ctx: R
     const lx = win.map((i) => libm.log(params[i])), ly = win.map((i) => libm.log(meanLoss[i]));
     const cx = meanOf(lx), cy = meanOf(ly);
     for (const i of win) ctx.record('scaling', { width: widths[i], params: params[i], loss: libm.exp(cy + p.parameters * (libm.log(params[i]) - cx)), learned: meanLearned[i], kind: 'theory N^{−α}' });
+  } else if (win.length === 1) {
+    // One width: the predicted slope as a reference segment through the point, a factor √10 either side.
+    const i = win[0];
+    for (const f of [1 / Math.sqrt(10), Math.sqrt(10)]) ctx.record('scaling', { width: widths[i], params: params[i] * f, loss: meanLoss[i] * libm.pow(f, p.parameters), learned: meanLearned[i], kind: 'theory N^{−α}' });
   }
 
   // (a, b, d) at the widest width.
