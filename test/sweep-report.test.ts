@@ -29,6 +29,10 @@ describe('sweep report', () => {
     expect((html.match(/<tr class="(done|diverged)">/g) ?? []).length).toBe(30);
     expect((html.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(2);
     expect(html).not.toMatch(/<script/);
+    // Ticks in plain or scientific notation, never SI prefixes (0.0125 is not "12.5m"; issue 10 §2).
+    const texts = [...html.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1].trim()).filter(Boolean);
+    expect(texts.length).toBeGreaterThan(5);
+    expect(texts.filter((t) => /^[−-]?[\d.]+\s?[yzafpnµumkMGTPE]$/.test(t))).toEqual([]);
   });
 
   it('default metrics are the ones most cells report', () => {

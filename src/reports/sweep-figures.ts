@@ -12,6 +12,7 @@
 import * as Plot from '@observablehq/plot';
 import { argminOver, groupBySeed, type AggCell } from '../lab/aggregate.js';
 import { esc } from './escape.js';
+import { formatTick } from './plot-format.js';
 
 export interface SweepReportCell extends AggCell {
   index: number;
@@ -61,7 +62,7 @@ function heatmap(document: Document, input: SweepReportInput, metric: string, ro
   const svg = finite.length ? (Plot.plot({
     document, width: 720, height: 60 + 34 * order(rowAxis).length, padding: 0.04, marginLeft: 70, style: { fontSize: '11px' },
     x: { label: colAxis, domain: order(colAxis) }, y: { label: rowAxis, domain: order(rowAxis) },
-    color: { scheme: 'viridis', domain: [lo, hi === lo ? lo + 1 : hi], reverse: true, label: metric },
+    color: { scheme: 'viridis', domain: [lo, hi === lo ? lo + 1 : hi], reverse: true, label: metric, tickFormat: formatTick },
     marks: [
       Plot.cell(data.filter((d) => Number.isFinite(d.mean)), { x: 'col', y: 'row', fill: 'mean', inset: 0.5 }),
       Plot.cell(data.filter((d) => !Number.isFinite(d.mean)), { x: 'col', y: 'row', fill: '#bbb', inset: 0.5 }),
@@ -87,7 +88,7 @@ function curves(document: Document, input: SweepReportInput, metric: string, xAx
   const div = data.filter((d) => d.diverged > 0);
   return (Plot.plot({
     document, width: 720, height: 320, grid: true, style: { fontSize: '11px' },
-    x: { type: xScale === 'band' ? 'point' : xScale, label: xAxis }, y: { type: yLog ? 'log' : 'linear', label: `${metric} (mean ± s.e. over seeds)` },
+    x: { type: xScale === 'band' ? 'point' : xScale, label: xAxis, ...(xScale === 'band' ? {} : { tickFormat: formatTick }) }, y: { type: yLog ? 'log' : 'linear', label: `${metric} (mean ± s.e. over seeds)`, tickFormat: formatTick },
     color: lineAxis ? { legend: true, type: 'categorical', label: lineAxis } : undefined,
     marks: [
       Plot.ruleX(ok.filter((d) => Number.isFinite(d.lo) && Number.isFinite(d.hi) && (!yLog || d.lo > 0)), { x: 'x', y1: 'lo', y2: 'hi', stroke: lineAxis ? 'line' : undefined }),
