@@ -38,6 +38,7 @@ import { parseFigureFormats, type FigureFormat } from '../reports/figure-export.
 import { writeFigures } from '../reports/figure-files.js';
 import { readSeriesFile } from './commands/report.js';
 import { checkDataConfig, isDataFile, loadUserData, UserDataError, type DataSummary, type DataTask } from '../data/user-data.js';
+import { plainMath } from '../reports/math.js';
 
 export const EXIT = { ok: 0, verdict: 1, usage: 2, runtime: 3, interrupted: 130 } as const;
 
@@ -337,7 +338,7 @@ async function cmdVerify(opts: Common & { only?: string; workers?: string; seeds
 }
 
 function describeExperiment(e: Experiment): void {
-  process.stdout.write(`${e.name} — ${e.title}\n  ${e.strand}\n  ${e.description}\n`);
+  process.stdout.write(`${e.name} — ${e.title}\n  ${e.strand}\n  ${plainMath(e.description)}\n`);
   for (const o of describeOptions(e.schema)) process.stdout.write(`    ${o.flag.padEnd(24)} ${(o.default === undefined ? '—' : JSON.stringify(o.default)).padEnd(22)} ${o.range.padEnd(26)} ${o.description}\n`);
   process.stdout.write('\n');
 }

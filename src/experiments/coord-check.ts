@@ -312,7 +312,7 @@ export const coordCheckExperiment: Experiment<CoordCheckConfig, CoordCheckResult
   name: 'coord-check',
   title: 'Coordinate check: width exponents of layer updates under SP, NTP, μP, mean-field',
   strand: '§A1–A2 theories of hyperparameters — abc-parameterizations and μP',
-  description: 'RMS of every layer\'s pre-activation update after a few SGD/Adam steps on a fixed batch, against width; the fitted log-log slope per layer and step (mean ± SE over seeds) against the abc table: 0 under μP and mean-field, SP\'s readout distinguished, NTP features ∝ width^{−½}.',
+  description: 'RMS of every layer\'s pre-activation update after a few SGD/Adam steps on a fixed batch, against width; the fitted log-log slope per layer and step (mean ± SE over seeds) against the abc table: 0 under μP and mean-field, SP\'s readout distinguished, NTP features $\\propto n^{-1/2}$.',
   schema: coordCheckSchema,
   quick: { models: ['mlp'], widths: [64, 128, 256, 512], seeds: 3, steps: 3, depth: 2 },
   variants: [

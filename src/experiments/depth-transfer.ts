@@ -384,7 +384,7 @@ export const depthTransferExperiment: Experiment<DepthTransferConfig, DepthTrans
   name: 'depth-transfer',
   title: 'Learning-rate transfer across depth: 1/√L (Depth-μP) and 1/L (CompleteP) against no scaling',
   strand: '§A4 theories of hyperparameters — depth parameterizations of residual networks',
-  description: 'Pre-LN residual MLP on 7×7 digits, SGD with branch multiplier L^{−α} and branch LR ∝ L^{2α−1}: the optimal LR and the one-step update of the stream are depth-independent for α = ½ and 1, and drift (η* ↓, Δx_L ∝ L, stability edge ∝ 1/L) without depth scaling.',
+  description: 'Pre-LN residual MLP on 7×7 digits, SGD with branch multiplier $L^{-\\alpha}$ and branch LR $\\propto L^{2\\alpha-1}$: the optimal LR and the one-step update of the stream are depth-independent for α = ½ and 1, and drift (η* ↓, Δx_L ∝ L, stability edge ∝ 1/L) without depth scaling.',
   schema: depthTransferSchema,
   quick: { scalings: ['none', 'invSqrtDepth'], depths: [2, 4, 8, 16], width: 32, log2Lrs: [-5, -4, -3, -2, -1, 0, 1], steps: 60, batchSize: 32, seeds: 2, samples: 512 },
   variants: [

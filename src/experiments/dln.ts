@@ -381,7 +381,7 @@ export const dlnExperiment: Experiment<DlnConfig, DlnResult, DlnPrediction> = {
   name: 'dln',
   title: 'Deep linear network: Saxe mode dynamics',
   strand: '§2.1 solvable settings — deep linear networks (Fig. 1a)',
-  description: 'Per-mode Bernoulli ODE du/dt = L u^{2−2/L}(λ − u), learning order, and the conservation law W_{l+1}ᵀW_{l+1} − W_lW_lᵀ, against GD and RK4 gradient flow.',
+  description: 'Per-mode Bernoulli ODE $du/dt = L\\,u^{2-2/L}(\\lambda - u)$, learning order, and the conservation law $W_{l+1}^\\top W_{l+1} - W_l W_l^\\top$, against GD and RK4 gradient flow.',
   schema: dlnSchema,
   quick: { depth: 3, init: 0.1, lr: 0.002 },
   variants: [

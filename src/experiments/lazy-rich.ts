@@ -351,7 +351,7 @@ function lazyRichPlots(c: LazyRichConfig): PlotSpec[] {
     { title: 'Angular concentration on the teacher directions', caption: `Mass fraction within ${c.coneDegrees}° of a same-sign teacher direction; dashed: isotropic baseline ${baseline.toFixed(3)} (eq. 2).`, kind: 'scatter', series: 'concentration', x: 'alpha', xLabel: 'α', y: 'concentration', stroke: 'when', dashed: 'when', xType: 'log', lineStyles: { theory: { label: 'isotropic baseline' } } },
     { title: 'Kernel–target alignment yᵀKy/(‖K‖_F‖y‖²)', kind: 'scatter', series: 'alignment', x: 'alpha', xLabel: 'α', y: 'alignment', stroke: 'when', xType: 'log' },
     { title: 'Training loss (relative to the initial loss)', kind: 'lines', series: 'loss', x: 'step', y: 'loss', stroke: 'alpha', strokeLabel: 'α', yType: 'log' },
-    { title: 'Width sweep in NTK parameterization (α = c√m)', caption: 'Theory: weights ∝ m^{−1/2} (dashed: the linearized prediction); NTK ∝ m^{−3/4} (gate flips: (ε/m)^{1/2} with ε ∝ m^{−1/2}; dotted grey reference slope).', kind: 'scatter', series: 'width', x: 'm', xLabel: 'width m', y: 'value', yLabel: 'relative change', stroke: 'observable', dashed: 'kind', xType: 'log', yType: 'log',
+    { title: 'Width sweep in NTK parameterization (α = c√m)', caption: 'Theory: weights $\\propto m^{-1/2}$ (dashed: the linearized prediction); NTK $\\propto m^{-3/4}$ (gate flips: $(\\varepsilon/m)^{1/2}$ with $\\varepsilon \\propto m^{-1/2}$; dotted grey reference slope).', kind: 'scatter', series: 'width', x: 'm', xLabel: 'width m', y: 'value', yLabel: 'relative change', stroke: 'observable', dashed: 'kind', xType: 'log', yType: 'log',
       lineStyles: { theory: { label: 'linearized model' } },
       slopes: [{ slope: ntkFlipWidthExponent, through: 'NTK ‖K−K₀‖/‖K₀‖' }] },
   ];

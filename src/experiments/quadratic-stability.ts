@@ -235,7 +235,7 @@ function compareQuadraticStability(c: QuadraticStabilityConfig, r: QuadraticStab
 
 function plots(): PlotSpec[] {
   return [
-    { title: 'GD loss on a planted quadratic, η as a multiple of 2/λ_max', caption: 'Solid: GD; dashed: closed form ½Σλ_i c_i²(1 − ηλ_i)^{2t}. Below 2/λ_max the loss decays; above it the top mode grows like |1 − ηλ_max|^{2t} until the loop stops at a 1e8× blow-up. Lower panel: relative deviation from the closed form.', kind: 'lines', series: 'loss', x: 'step', y: 'loss', stroke: 'run', strokeLabel: 'η', dashed: 'method', yType: 'log', lineStyles: { gd: { label: 'GD' }, theory: { label: 'closed form' } }, residual: { relative: true } },
+    { title: 'GD loss on a planted quadratic, η as a multiple of 2/λ_max', caption: 'Solid: GD; dashed: closed form $\\tfrac12\\sum_i \\lambda_i c_i^2 (1 - \\eta\\lambda_i)^{2t}$. Below $2/\\lambda_{\\max}$ the loss decays; above it the top mode grows like $|1 - \\eta\\lambda_{\\max}|^{2t}$ until the loop stops at a 1e8× blow-up. Lower panel: relative deviation from the closed form.', kind: 'lines', series: 'loss', x: 'step', y: 'loss', stroke: 'run', strokeLabel: 'η', dashed: 'method', yType: 'log', lineStyles: { gd: { label: 'GD' }, theory: { label: 'closed form' } }, residual: { relative: true } },
   ];
 }
 
