@@ -58,3 +58,27 @@ export { objectiveFromLoss } from './training/objective.js';
 export { saveModelCheckpoint, loadModelCheckpoint, encodeModelCheckpoint, decodeModelCheckpoint, loadModelDataset, parseModelDataset } from './io/checkpoint.js';
 export type { ModelCheckpoint, ModelCheckpointManifest, ModelDataset, InputKind } from './io/checkpoint.js';
 export { sp, ntp, mup, mupPackage, meanField, abc, parameterize, muP, transferLr, depthMultiplier, depthParameterize, shiftSymmetry } from './nn/parameterization.js';
+// The portable libm (issue 10): elementary functions with the same bits in every JS engine.
+export * as libm from './engine/libm.js';
+export { loadUserData, UserDataError } from './data/user-data.js';
+export { figureSvg, standaloneSvg, seriesCsv, parseCsv, figureName } from './reports/figure-export.js';
+export { mathHtml, plainMath } from './reports/math.js';
+// Theories of hyperparameters (issue 11).
+export { coordCheck, slopeAcrossSeeds } from './observables/coord-check.js';
+export * as abcExponents from './theory/abc-exponents.js';
+export * as depthScalingTheory from './theory/depth-scaling.js';
+export * as noiseScale from './observables/noise-scale.js';
+export * as sgdNoiseTheory from './theory/sgd-noise.js';
+export * as implicitRegularizationTheory from './theory/implicit-regularization.js';
+export { sweepOptimum, type Optimum } from './lab/optimum.js';
+export * as syntheticLanguage from './data/synthetic-language.js';
+// Laws and universality (issue 12).
+export * as scalingFit from './observables/scaling-fit.js';
+export { lbfgs } from './training/lbfgs.js';
+export * as neuralCollapse from './observables/neural-collapse.js';
+export * as similarity from './observables/similarity.js';
+export * as featureAnsatz from './observables/feature-ansatz.js';
+export * as noether from './theory/noether.js';
+export * as quantaTheory from './theory/quanta.js';
+export * as sparseParity from './data/sparse-parity.js';
+export * as spectra from './observables/spectra.js';

@@ -19,6 +19,7 @@ import { scalingLawExperiment } from './scaling-law.js';
 import { representationSimilarityExperiment } from './representation-similarity.js';
 import { featureAnsatzExperiment } from './feature-ansatz.js';
 import { conservationLawsExperiment } from './conservation-laws.js';
+import { weightSpectraExperiment } from './weight-spectra.js';
 
 export const experiments: Experiment[] = [
   dlnExperiment,
@@ -40,6 +41,7 @@ export const experiments: Experiment[] = [
   featureAnsatzExperiment,
   conservationLawsExperiment,
   representationSimilarityExperiment,
+  weightSpectraExperiment,
 ];
 
 export function getExperiment(name: string): Experiment {

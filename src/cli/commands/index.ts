@@ -13,5 +13,6 @@ import { register as noiseScale } from './noise-scale.js';
 import { register as coordCheck } from './coord-check.js';
 import { register as fitScaling } from './fit-scaling.js';
 import { register as similarity } from './similarity.js';
+import { register as spectra } from './spectra.js';
 
-export const commands: ((program: Command) => void)[] = [hessian, landscape, kernel, sweep, runs, worker, noiseScale, coordCheck, fitScaling, similarity];
+export const commands: ((program: Command) => void)[] = [hessian, landscape, kernel, sweep, runs, worker, noiseScale, coordCheck, fitScaling, similarity, spectra];
