@@ -82,3 +82,4 @@ export * as noether from './theory/noether.js';
 export * as quantaTheory from './theory/quanta.js';
 export * as sparseParity from './data/sparse-parity.js';
 export * as spectra from './observables/spectra.js';
+export * as hermite from './theory/hermite.js';

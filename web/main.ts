@@ -84,7 +84,7 @@ function logValues(lo: number, hi: number, int: boolean): number[] {
   const out = new Set<number>([lo]);
   for (let e = Math.floor(libm.log10(lo)); e <= Math.ceil(libm.log10(hi)); e++) {
     for (const m of mantissas) {
-      const v = sig(m * 10 ** e, 6);
+      const v = sig(m * libm.pow(10, e), 6);
       if (v >= lo && v <= hi) out.add(int ? Math.round(v) : v);
     }
   }
@@ -99,7 +99,7 @@ function linearValues(lo: number, hi: number, int: boolean, minInclusive: boolea
     return vs;
   }
   const raw = (hi - lo) / 100;
-  const p = 10 ** Math.floor(libm.log10(raw));
+  const p = libm.pow(10, Math.floor(libm.log10(raw)));
   const step = [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw) ?? raw;
   const vs: number[] = [];
   for (let i = minInclusive ? 0 : 1; lo + i * step <= hi + step * 1e-9; i++) vs.push(sig(lo + i * step, 8));

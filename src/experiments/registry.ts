@@ -20,6 +20,8 @@ import { representationSimilarityExperiment } from './representation-similarity.
 import { featureAnsatzExperiment } from './feature-ansatz.js';
 import { conservationLawsExperiment } from './conservation-laws.js';
 import { weightSpectraExperiment } from './weight-spectra.js';
+import { singleIndexExperiment } from './single-index.js';
+import { staircaseExperiment } from './staircase.js';
 
 export const experiments: Experiment[] = [
   dlnExperiment,
@@ -42,6 +44,8 @@ export const experiments: Experiment[] = [
   conservationLawsExperiment,
   representationSimilarityExperiment,
   weightSpectraExperiment,
+  singleIndexExperiment,
+  staircaseExperiment,
 ];
 
 export function getExperiment(name: string): Experiment {

@@ -6,6 +6,7 @@
  * Linear ticks are d3's "nice" steps 1·10^k, 2·10^k, 5·10^k; log ticks are decades (thinned
  * to every m-th decade when there are many), or 1-2-5 and 1…9 within a decade or two.
  */
+import * as libm from '../engine/libm.js';
 
 const SUPERSCRIPT: Record<string, string> = {
   '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹', '-': '⁻',
@@ -26,7 +27,7 @@ export function formatTick(v: number): string {
 
 /** 10ⁿ for a power of ten (10⁰ = 1 included), for log axes whose ticks are all decades. */
 export function formatPower(v: number): string {
-  const e = Math.round(Math.log10(Math.abs(v)));
+  const e = Math.round(libm.log10(Math.abs(v)));
   return `${v < 0 ? MINUS : ''}10${String(e).split('').map((c) => SUPERSCRIPT[c] ?? c).join('')}`;
 }
 
@@ -37,7 +38,7 @@ export function formatPower(v: number): string {
  */
 export function tickFormatter(ticks: readonly number[], type: 'linear' | 'log'): (v: number) => string {
   if (type !== 'log' || ticks.length < 2) return formatTick;
-  const decades = ticks.every((t) => t > 0 && Math.abs(Math.log10(t) - Math.round(Math.log10(t))) < 1e-9);
+  const decades = ticks.every((t) => t > 0 && Math.abs(libm.log10(t) - Math.round(libm.log10(t))) < 1e-9);
   const scientific = ticks.some((t) => t < 1e-3 * (1 - 1e-9) || t >= 1e5);
   if (decades && (ticks[ticks.length - 1] / ticks[0] >= 999 || scientific)) return formatPower;
   return scientific ? formatScientific : formatTick;
@@ -68,7 +69,7 @@ const clean = (v: number) => Number(v.toPrecision(12));
 export function linearTicks(lo: number, hi: number, count: number): number[] {
   if (!(hi > lo)) return Number.isFinite(lo) ? [lo] : [];
   const raw = (hi - lo) / Math.max(1, count);
-  const p = 10 ** Math.floor(Math.log10(raw));
+  const p = libm.pow(10, Math.floor(libm.log10(raw)));
   const f = raw / p;
   const step = (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * p;
   const out: number[] = [];
@@ -85,21 +86,21 @@ export function linearTicks(lo: number, hi: number, count: number): number[] {
 export function logTicks(lo: number, hi: number, length: number, gap: (a: number, b: number) => number = () => 16): number[] {
   if (!(lo > 0) || !(hi > lo)) return lo > 0 ? [lo] : [];
   const inside = (v: number) => v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9);
-  const k0 = Math.floor(Math.log10(lo)), k1 = Math.ceil(Math.log10(hi));
+  const k0 = Math.floor(libm.log10(lo)), k1 = Math.ceil(libm.log10(hi));
   const multiples = (ms: number[]) => {
     const out: number[] = [];
-    for (let k = k0; k <= k1; k++) for (const m of ms) { const v = clean(m * 10 ** k); if (inside(v)) out.push(v); }
+    for (let k = k0; k <= k1; k++) for (const m of ms) { const v = clean(m * libm.pow(10, k)); if (inside(v)) out.push(v); }
     return out;
   };
-  const px = length / Math.log10(hi / lo);
-  const fits = (t: number[]) => t.length >= 2 && t.every((v, i) => i === 0 || Math.log10(v / t[i - 1]) * px >= gap(t[i - 1], v));
+  const px = length / libm.log10(hi / lo);
+  const fits = (t: number[]) => t.length >= 2 && t.every((v, i) => i === 0 || libm.log10(v / t[i - 1]) * px >= gap(t[i - 1], v));
   const decades = multiples([1]);
   const candidates = decades.length <= 1
     ? [multiples([1, 2, 3, 4, 5, 6, 7, 8, 9]), multiples([1, 2, 5]), multiples([1, 3]), decades]
     : [multiples([1, 2, 5]), decades];
   for (const t of candidates) if (fits(t)) return t;
   for (let every = 2; every <= decades.length; every++) {
-    const t = decades.filter((v) => Math.round(Math.log10(v)) % every === 0);
+    const t = decades.filter((v) => Math.round(libm.log10(v)) % every === 0);
     if (fits(t)) return t;
   }
   if (decades.length >= 2) return [decades[0], decades[decades.length - 1]];
@@ -122,10 +123,10 @@ export function fitDomain(values: Iterable<number>, type: 'linear' | 'log', opts
   }
   if (lo > hi) return undefined;
   if (type === 'log') {
-    let a = Math.log10(lo), b = Math.log10(hi);
+    let a = libm.log10(lo), b = libm.log10(hi);
     if (b - a < 1e-9) { a -= 0.1; b += 0.1; }
     const d = (b - a) * pad;
-    return [10 ** (a - d), 10 ** (b + d)];
+    return [libm.pow(10, a - d), libm.pow(10, b + d)];
   }
   const zero = opts.zero === true;
   if (zero) { lo = Math.min(lo, 0); hi = Math.max(hi, 0); }

@@ -12,6 +12,7 @@
  * Slope line: y = y₀ (x/x₀)^s through the geometric centre (x₀, y₀) of the measured points it is
  * anchored to, over their x range — parallel to the data exactly when the data follow x^s.
  */
+import * as libm from '../engine/libm.js';
 export type Row = Record<string, number | string>;
 
 const xKey = (x: number) => x.toPrecision(12);
@@ -63,10 +64,10 @@ export interface SlopeLine { slope: number; label: string; points: { x: number; 
 export function slopeLine(anchor: readonly { x: number; y: number }[], slope: number, label: string): SlopeLine | undefined {
   const pts = anchor.filter((p) => p.x > 0 && p.y > 0 && Number.isFinite(p.x) && Number.isFinite(p.y));
   if (pts.length < 2) return undefined;
-  const lx = pts.map((p) => Math.log(p.x)), ly = pts.map((p) => Math.log(p.y));
+  const lx = pts.map((p) => libm.log(p.x)), ly = pts.map((p) => libm.log(p.y));
   const x0 = lx.reduce((a, b) => a + b, 0) / pts.length, y0 = ly.reduce((a, b) => a + b, 0) / pts.length;
   const a = Math.min(...lx), b = Math.max(...lx);
   if (!(b > a)) return undefined;
-  const at = (l: number) => ({ x: Math.exp(l), y: Math.exp(y0 + slope * (l - x0)) });
+  const at = (l: number) => ({ x: libm.exp(l), y: libm.exp(y0 + slope * (l - x0)) });
   return { slope, label, points: [at(a), at(b)] };
 }

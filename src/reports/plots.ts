@@ -18,6 +18,7 @@ import * as Plot from '@observablehq/plot';
 import type { PlotSpec } from '../experiments/types.js';
 import { fitDomain, formatSlope, formatTick, labelWidth, linearTicks, logTicks, tickFormatter } from './plot-format.js';
 import { RESIDUAL, residualRows, slopeLine, type SlopeLine } from './plot-residual.js';
+import * as libm from '../engine/libm.js';
 
 type Row = Record<string, number | string>;
 type Dash = 'solid' | 'dotted' | 'dashed';
@@ -127,7 +128,7 @@ function axis(values: number[], type: ScaleType, length: number, perTick: number
   let ticks = type === 'log' ? logTicks(domain[0], domain[1], length, gap) : linearTicks(domain[0], domain[1], count);
   if (horizontal && Number.isFinite(edgeRoom)) {
     // Side-by-side panels: a label may reach past its panel's edge by at most half the gap, or it meets the neighbour's.
-    const at = (v: number) => length * (type === 'log' ? Math.log(v / domain[0]) / Math.log(domain[1] / domain[0]) : (v - domain[0]) / (domain[1] - domain[0]));
+    const at = (v: number) => length * (type === 'log' ? libm.log(v / domain[0]) / libm.log(domain[1] / domain[0]) : (v - domain[0]) / (domain[1] - domain[0]));
     const kept = ticks.filter((v) => { const h = labelWidth(formatTick(v)) / 2; return at(v) - h >= -edgeRoom && at(v) + h <= length + edgeRoom; });
     if (kept.length >= 2) ticks = kept;
   }
@@ -288,9 +289,9 @@ function panel(spec: PlotSpec, data: Row[], o: PanelOptions): Element {
     // label part way along the line (log space; several lines: spread out), on the side away from it:
     // upper left of a rising line, upper right of a falling one
     const [a, b] = s.points, f = o.slopes.length > 1 ? 0.2 + 0.6 * i / (o.slopes.length - 1) : 0.3;
-    const at = { x: a.x * (b.x / a.x) ** f, y: a.y * (b.y / a.y) ** f, label: s.label };
+    const at = { x: a.x * libm.pow(b.x / a.x, f), y: a.y * libm.pow(b.y / a.y, f), label: s.label };
     // keep the label inside the frame: flip its side where it would run past an edge
-    const frac = (v: number, d: [number, number]) => Math.log(v / d[0]) / Math.log(d[1] / d[0]);
+    const frac = (v: number, d: [number, number]) => libm.log(v / d[0]) / libm.log(d[1] / d[0]);
     const innerW = o.width - (o.marginLeft ?? 40) - 20, innerH = o.height - (o.xAxisLabels ? MARGINS_Y : 32);
     const px = frac(at.x, o.x.domain) * innerW, py = (1 - frac(at.y, o.y.domain)) * innerH, w = labelWidth(s.label) * 10 / 11;
     let anchor: 'start' | 'end' = s.slope > 0 ? 'end' : 'start';
