@@ -83,3 +83,4 @@ export * as quantaTheory from './theory/quanta.js';
 export * as sparseParity from './data/sparse-parity.js';
 export * as spectra from './observables/spectra.js';
 export * as hermite from './theory/hermite.js';
+export * as committeeMachineTheory from './theory/committee-machine.js';

@@ -22,6 +22,7 @@ import { conservationLawsExperiment } from './conservation-laws.js';
 import { weightSpectraExperiment } from './weight-spectra.js';
 import { singleIndexExperiment } from './single-index.js';
 import { staircaseExperiment } from './staircase.js';
+import { teacherStudentExperiment } from './teacher-student.js';
 
 export const experiments: Experiment[] = [
   dlnExperiment,
@@ -44,6 +45,7 @@ export const experiments: Experiment[] = [
   conservationLawsExperiment,
   representationSimilarityExperiment,
   weightSpectraExperiment,
+  teacherStudentExperiment,
   singleIndexExperiment,
   staircaseExperiment,
 ];
