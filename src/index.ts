@@ -84,3 +84,11 @@ export * as sparseParity from './data/sparse-parity.js';
 export * as spectra from './observables/spectra.js';
 export * as hermite from './theory/hermite.js';
 export * as committeeMachineTheory from './theory/committee-machine.js';
+export * as randomProducts from './theory/random-products.js';
+export * as dlnRiccati from './theory/dln-riccati.js';
+export { fitLimit, limitReached, type LimitFit } from './lab/limit-fit.js';
+export * as modularFourier from './theory/modular-fourier.js';
+export * as modularData from './data/modular.js';
+// The atlas (issue 14): the paper's claims as data, their status from verdicts.
+export { CLAIMS, OPEN_DIRECTIONS, STRANDS } from './lab/claims.js';
+export { buildAtlas, claimOutcome } from './lab/atlas.js';

@@ -24,6 +24,8 @@ import type { ExperimentRecord, Verdict } from '../experiments/types.js';
 import { checksTable, table } from '../reports/table.js';
 import { commands } from './commands/index.js';
 import { register as registerReport } from './commands/report.js';
+import { register as registerAtlas, checkSiteDir } from './commands/atlas.js';
+import { buildSite, writeVerifyAtlas } from '../reports/atlas-site.js';
 import { parseWorkers, poolCells, runTasks } from '../lab/pool.js';
 import { finishCellHere, runCellHere, type CellOutcome, type CellTask } from '../lab/cell.js';
 import type { WorkerJob, WorkerResult } from '../lab/cell-worker.js';
@@ -209,12 +211,14 @@ function verifyLine(r: VerifyRow, k: number, n: number): string {
   return `[${String(k).padStart(String(n).length)}/${n}] ${r.ok ? 'ok ' : 'NO '} ${r.record.experiment} [${r.record.label}]${seed}: ${r.record.verdict}${r.ok ? '' : ` (expected ${r.expected})`}${r.record.status !== 'ok' ? `, status ${r.record.status}` : ''}, ${r.record.seconds.toFixed(1)} s`;
 }
 
-async function cmdVerify(opts: Common & { only?: string; workers?: string; seeds?: string }): Promise<number> {
+async function cmdVerify(opts: Common & { only?: string; workers?: string; seeds?: string; site?: string; lab?: boolean }): Promise<number> {
   const only = opts.only ? opts.only.split(',') : undefined;
   if (only) for (const n of only) if (!experiments.some((e) => e.name === n)) throw new ConfigError(`--only: no experiment named ${n}; known: ${experiments.map((e) => e.name).join(', ')}`);
   const seeds = opts.seeds === undefined ? undefined : parseSeeds(opts.seeds);
   const workers = parseWorkers(opts.workers);
-  if (opts.subdir && !opts.out) throw new ConfigError('--subdir: only with --out DIR');
+  if (opts.subdir && !opts.out && !opts.site) throw new ConfigError('--subdir: only with --out DIR');
+  // --site DIR: the static atlas site; the reports go to --out, or to DIR/verify.
+  if (opts.site) { checkSiteDir(opts.site); opts.out ??= join(opts.site, 'verify'); }
   await selectBackend(opts.backend);
   // Configurations (quick + variants); with --seeds each one under every seed (those without a
   // seed option once, as they are).
@@ -330,6 +334,16 @@ async function cmdVerify(opts: Common & { only?: string; workers?: string; seeds
       process.stdout.write(`${rows.length - fals} passed, ${fals} failed\n`);
       if (rows.length < plan.length) process.stdout.write(`interrupted after ${rows.length} of ${plan.length} experiments\n`);
     }
+    // The atlas: every claim with its latest verdict and links to the reports (and the site).
+    if (claim) {
+      const entries = done.flatMap((r, i) => (r ? [{ record: r.record, dir: tasks[i].dir }] : []));
+      const atlas = writeVerifyAtlas(claim.dir, entries);
+      if (!opts.json && !opts.quiet) process.stdout.write(`atlas: ${join(claim.dir, 'atlas.html')} (${atlas.counts.confirmed} confirmed, ${atlas.counts.falsified} falsified, ${atlas.counts.untested} untested of ${atlas.claims.length} claims)\n`);
+      if (opts.site) {
+        const site = await buildSite(opts.site, entries, { source: claim.dir, lab: opts.lab === false ? false : 'auto' });
+        if (!opts.json && !opts.quiet) process.stdout.write(`site: ${join(site.dir, 'index.html')}${site.labNote ? ` (${site.labNote})` : ''}\n`);
+      }
+    }
     if (ac.signal.aborted) return EXIT.interrupted;
     return allOk ? EXIT.ok : EXIT.verdict;
   } finally {
@@ -366,6 +380,8 @@ export async function main(argv: string[]): Promise<void> {
     .option('--only <names>', 'comma-separated experiment names').option('--workers <n>', 'worker threads running experiments in parallel (default: all cores)')
     .option('--seeds <list>', 'run every configuration under each seed (e.g. 0,1,2, or a count: 3) and report per configuration how many gave the expected verdict')
     .option('--backend <name>', 'native | wasm | reference (default: native if OpenBLAS loads, else wasm)').option('--quiet', 'no progress bar, no per-experiment lines')
+    .option('--site <dir>', 'also build the static atlas site here (a new or empty directory; reports in --out, or DIR/verify)')
+    .option('--no-lab', 'with --site: without the live lab (no vite build of the page)')
     .addHelpText('after', '\nPiped or in CI (stdout not a terminal), one line per configuration as it finishes.\n' + EXIT_HELP)
     .action(async (o) => { process.exitCode = await cmdVerify(o); });
   program.command('run <experiment>').description('run one experiment; any config field is a flag (see `lmech list`)')
@@ -373,6 +389,7 @@ export async function main(argv: string[]): Promise<void> {
     .action(async (name: string, _o: unknown, cmd: Command) => { process.exitCode = await cmdRun(name, cmd.args.slice(1)); });
   program.command('list').description('list experiments and their options').action(() => cmdList());
   registerReport(program);
+  registerAtlas(program);
   for (const register of commands) register(program);
   try {
     if (argv.length <= 2) {

@@ -23,6 +23,10 @@ import { weightSpectraExperiment } from './weight-spectra.js';
 import { singleIndexExperiment } from './single-index.js';
 import { staircaseExperiment } from './staircase.js';
 import { teacherStudentExperiment } from './teacher-student.js';
+import { modularArithmeticExperiment } from './modular-arithmetic.js';
+import { depthLimitsExperiment } from './depth-limits.js';
+import { dlnLazyRichExperiment } from './dln-lazy-rich.js';
+import { discretizationExperiment } from './discretization.js';
 
 export const experiments: Experiment[] = [
   dlnExperiment,
@@ -48,6 +52,10 @@ export const experiments: Experiment[] = [
   teacherStudentExperiment,
   singleIndexExperiment,
   staircaseExperiment,
+  modularArithmeticExperiment,
+  dlnLazyRichExperiment,
+  depthLimitsExperiment,
+  discretizationExperiment,
 ];
 
 export function getExperiment(name: string): Experiment {
