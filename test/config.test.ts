@@ -73,3 +73,14 @@ describe('allowed ranges in words (lmech list)', () => {
     expect(describeRange(z.array(z.number().int().min(2).max(4000)).min(3).max(12))).toBe('list of 3–12 (integer in [2, 4000])');
   });
 });
+
+describe('tuple fields (e.g. mu-transfer --sp-log2-lr) are comma lists on the CLI and the page', () => {
+  it('parses "lo,hi" into a numeric tuple', async () => {
+    const { z } = await import('zod');
+    const { configFromArgs, fieldKind, parseConfig } = await import('../src/experiments/config.js');
+    const schema = z.object({ range: z.tuple([z.number(), z.number()]).default([0, 1]).describe('a range') });
+    expect(fieldKind(schema.shape.range)).toBe('array');
+    const raw = configFromArgs(schema, ['--range=-6.5,-1.5'], 'x');
+    expect(parseConfig(schema, raw, 'x')).toEqual({ range: [-6.5, -1.5] });
+  });
+});

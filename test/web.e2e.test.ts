@@ -311,5 +311,31 @@ describe.skipIf(!hasChromium && !onCi)('web page in headless Chromium', () => {
     expect(errors).toEqual([]);
     await page.close();
   }, 120_000);
+
+  it('runs a small μTransfer sweep live (SP vs μP, 4 widths × 7 learning rates × 2 seeds) with the CLI\'s numbers (issue 11)', async () => {
+    const query = 'widths=32,64,128,256&lrs=7&sp-log2-lr=-6.5,-1.5&mup-log2-lr=-3.5,1.5&seeds=2&steps=60&samples=300';
+    const { page, errors } = await open(`?experiment=mu-transfer&${query}&autorun=1`);
+    await page.waitForSelector('#verdict[data-state="done"], #verdict[data-state="error"]', { timeout: 240_000 });
+    const error = await page.locator('#error').textContent();
+    expect(await page.locator('#error').isHidden(), `page error box: ${error}`).toBe(true);
+    const web = await page.evaluate(() => {
+      const g = globalThis as unknown as { lmechRecord: { verdict: string; checks: { name: string; measured: unknown; verdict: string }[] } };
+      const gs = globalThis as unknown as { lmechSeries: Map<string, Record<string, number | string>[]> };
+      return { verdict: g.lmechRecord.verdict, checks: g.lmechRecord.checks.map((c) => [c.name, c.measured, c.verdict]), series: Object.fromEntries(gs.lmechSeries) };
+    });
+    // The Fig. 5 panel (loss vs log₂ η, one line per width, SP and μP) and the optima are drawn.
+    expect(await page.locator('#plots svg').count()).toBeGreaterThan(1);
+    expect(errors).toEqual([]);
+    await page.close();
+    const { getExperiment } = await import('../src/experiments/registry.js');
+    const { runExperiment } = await import('../src/experiments/runner.js');
+    const { useWasm } = await import('../src/engine/backend/index.js');
+    await useWasm();
+    const { record, series } = await runExperiment(getExperiment('mu-transfer'), { widths: [32, 64, 128, 256], lrs: 7, spLog2Lr: [-6.5, -1.5], mupLog2Lr: [-3.5, 1.5], seeds: 2, steps: 60, samples: 300 });
+    // Same numbers, row by row (the page and Node share the engine, the kernels and the libm).
+    for (const [name, rows] of series) expect(web.series[name], `series ${name}`).toEqual(rows);
+    expect(web.verdict).toBe(record.verdict);
+    expect(web.checks).toEqual(record.checks.map((c) => [c.name, c.measured, c.verdict]));
+  }, 300_000);
 });
 

@@ -20,6 +20,8 @@ import type { FromWorker, ToWorker } from './worker.js';
 import { sweepSections } from '../src/reports/sweep-figures.js';
 import { browserSpec, runBrowserSweep, type BrowserCell, type SweepHandle } from './sweep.js';
 import * as libm from '../src/engine/libm.js';
+import { stringify as yamlStringify } from 'yaml';
+import { compileHypothesis, hypothesisHash, judgeHypothesis, type CompiledHypothesis } from '../src/lab/hypothesis.js';
 
 // ───────────────────────────── controls from the schema ─────────────────────────────
 
@@ -190,7 +192,7 @@ interface State {
   ignored: string[];
 }
 
-const RESERVED = new Set(['experiment', 'autorun', 'sweep', 'sweep-seeds', 'sweep-workers', 'autosweep']);
+const RESERVED = new Set(['experiment', 'autorun', 'sweep', 'sweep-seeds', 'sweep-workers', 'autosweep', 'h-observable', 'h-prediction', 'h-tolerance']);
 
 function stateFromUrl(search: string): { state: State; problem?: string } {
   const params = new URLSearchParams(search);
@@ -218,6 +220,7 @@ function urlFor(s: State): string {
   const parts = [`experiment=${enc(s.experiment.name)}`];
   const optional = new Set(s.fields.filter((f) => f.optional).map((f) => f.key));
   for (const [k, v] of Object.entries(s.values)) if (!(v === '' && optional.has(k))) parts.push(`${enc(k)}=${enc(v)}`);
+  for (const [k, v] of Object.entries(prediction)) if (v.trim()) parts.push(`h-${k}=${enc(v)}`);
   if (s.autorun) parts.push('autorun=1');
   return `?${parts.join('&')}`;
 }
@@ -348,6 +351,8 @@ function onWorker(m: FromWorker) {
     setProgress(1);
     renderPlots(true, true);
     showResult(record, m.seconds);
+    finished = { record, summary: m.summary, series, runId: running.id };
+    void judgePrediction();
     finishRun();
   } else if (m.type === 'error') {
     if (m.stack && m.name !== 'ConfigError') console.warn(`run failed in the worker:\n${m.stack}`);
@@ -357,6 +362,7 @@ function onWorker(m: FromWorker) {
 
 function failRun(message: string) {
   renderPlots(true, true);
+  if (registered) predictionVerdict('no verdict', 'idle');
   runError = message;
   const v = $('#verdict');
   v.textContent = 'error';
@@ -517,7 +523,8 @@ function refreshValidity() {
   $('#stale').hidden = !lastRunUrl || stripAutorun(url) === stripAutorun(lastRunUrl) || $('#results').hidden;
 }
 
-const stripAutorun = (u: string) => u.replace(/&autorun=1$/, '');
+// The prediction (h-… parameters) is not an option of the run: editing it leaves the run current.
+const stripAutorun = (u: string) => u.replace(/&autorun=1$/, '').replace(/&h-[a-z]+=[^&]*/g, '');
 
 function run() {
   if (running) return;
@@ -537,6 +544,8 @@ function run() {
   $('#stop').removeAttribute('disabled');
   $('#status').dataset.running = 'true';
   setProgress(0, 'starting');
+  finished = null;
+  void registerPrediction(id, config);
   post({ type: 'run', id, experiment: state.experiment.name, config: rawConfig(state), stopFlag: sab });
 }
 
@@ -646,6 +655,9 @@ function buildForm() {
 
 function selectExperiment(name: string) {
   const exp = experiments.find((e) => e.name === name) ?? experiments[0];
+  if (exp.name !== state.experiment.name) setPrediction({ observable: '', prediction: '', tolerance: '' });
+  finished = null;
+  clearPrediction();
   const fields = describeFields(exp.schema);
   state = { experiment: exp, fields, values: Object.fromEntries(fields.map((f) => [f.key, f.defaultText])), autorun: state.autorun, ignored: [] };
   buildForm();
@@ -681,6 +693,7 @@ function init() {
 
   startWorker();
   initSweep();
+  initPrediction();
   if (state.autorun && !problem && config) run();
 }
 
@@ -743,6 +756,137 @@ function initSweep() {
   $('#sweep-run').addEventListener('click', runSweepFromPage);
   $('#sweep-stop').addEventListener('click', () => sweepHandle?.stop());
   if (['1', 'true', 'yes'].includes(params.get('autosweep') ?? '')) runSweepFromPage();
+}
+
+// ───────────────────────────── your prediction ─────────────────────────────
+//
+// A hypothesis beside the live experiment, as `lmech test` takes from a file: an observable over
+// this run's series and options, a prediction (a number or an expression) and a tolerance. Pressing
+// Run registers it (SHA-256 of the hypothesis and the time, before the run starts); when the run
+// ends the page shows its verdict. Edited after the run, it is judged on the same data but marked
+// as written after the run. Kept in the URL (h-observable, h-prediction, h-tolerance).
+
+const opened = new URLSearchParams(location.search);
+let prediction = { observable: opened.get('h-observable') ?? '', prediction: opened.get('h-prediction') ?? '', tolerance: opened.get('h-tolerance') ?? '' };
+let registered: { runId: number; hash: string; at: string; text: string } | null = null;
+let finished: { record: ExperimentRecord; summary: Record<string, number>; series: Map<string, Row[]>; runId: number } | null = null;
+
+const predictionText = () => JSON.stringify(prediction);
+
+function setPrediction(p: typeof prediction) {
+  prediction = p;
+  for (const k of ['observable', 'prediction', 'tolerance'] as const) { const el = document.querySelector<HTMLInputElement>(`#h-${k}`); if (el) el.value = p[k]; }
+}
+
+/** The page's hypothesis (null while no observable is written); throws a ConfigError when it is malformed. */
+function pageHypothesis(config: Record<string, unknown>): CompiledHypothesis | null {
+  if (!prediction.observable.trim()) return null;
+  const p = prediction.prediction.trim();
+  return compileHypothesis({
+    name: 'page', experiment: state.experiment.name, overrides: config, observable: prediction.observable.trim(),
+    prediction: p !== '' && Number.isFinite(Number(p)) ? Number(p) : p, tolerance: prediction.tolerance.trim() || '0',
+  }, 'prediction');
+}
+
+function predictionError(msg: string | undefined) {
+  const box = $('#h-error');
+  box.textContent = msg ?? '';
+  box.hidden = !msg;
+}
+
+function predictionVerdict(label: string, cls = label) {
+  const v = $('#h-verdict');
+  v.textContent = label;
+  v.className = `badge ${cls}`;
+  v.dataset.state = label;
+}
+
+function clearPrediction() {
+  if (!document.querySelector('#h-verdict')) return;
+  predictionVerdict('—', 'idle');
+  $('#h-registration').textContent = '';
+  $('#h-checks tbody').replaceChildren();
+  $('#h-results').hidden = true;
+}
+
+async function registerPrediction(runId: number, config: Record<string, unknown>) {
+  registered = null;
+  clearPrediction();
+  predictionError(undefined);
+  let hyp: CompiledHypothesis | null;
+  try { hyp = pageHypothesis(config); } catch (e) { predictionError((e as Error).message); return; }
+  if (!hyp) return;
+  const text = predictionText();
+  const at = new Date().toISOString();
+  const hash = await hypothesisHash(hyp.h);
+  registered = { runId, hash, at, text };
+  $('#h-registration').textContent = `registered ${at} · sha256 ${hash.slice(0, 16)}… · before the run`;
+  $('#h-registration').dataset.hash = hash;
+  predictionVerdict('waiting for the run', 'idle');
+  if (finished?.runId === runId) void judgePrediction();
+}
+
+async function judgePrediction() {
+  if (!finished) return;
+  predictionError(undefined);
+  let hyp: CompiledHypothesis | null;
+  try { hyp = pageHypothesis(finished.record.config); } catch (e) { predictionError((e as Error).message); predictionVerdict('error'); $('#h-results').hidden = true; return; }
+  if (!hyp) { clearPrediction(); return; }
+  const pre = registered && registered.runId === finished.runId && registered.text === predictionText();
+  if (!pre) {
+    const hash = await hypothesisHash(hyp.h);
+    $('#h-registration').textContent = `sha256 ${hash.slice(0, 16)}… · written after the run: not pre-registered`;
+    $('#h-registration').dataset.hash = hash;
+  }
+  const r = finished.record;
+  try {
+    const out = judgeHypothesis(hyp, [{ index: 0, coords: {}, config: r.config, summary: finished.summary ?? {}, series: finished.series, status: r.status === 'ok' ? 'done' : r.status, verdict: r.verdict }]);
+    predictionVerdict(out.verdict);
+    $('#h-checks tbody').replaceChildren(...out.checks.map((c) => h('tr', { class: c.verdict },
+      h('td', { text: c.name }), h('td', { class: 'num', text: fmt(c.predicted) }),
+      h('td', { class: 'num', text: `${fmt(c.measured)}${c.uncertainty !== undefined ? ` ± ${fmt(c.uncertainty)}` : ''}` }),
+      h('td', { class: 'num', text: fmtTolerance(c.tolerance) }), h('td', {}, badge(c.verdict)), h('td', { class: 'note', text: c.note ?? '' }))));
+    $('#h-results').hidden = false;
+  } catch (e) {
+    predictionError((e as Error).message);
+    predictionVerdict('error');
+    $('#h-results').hidden = true;
+  }
+}
+
+function initPrediction() {
+  const input = (k: keyof typeof prediction, label: string, placeholder: string, size: string) => {
+    const el = h('input', { type: 'text', id: `h-${k}`, name: `h-${k}`, placeholder, size, spellcheck: 'false', 'aria-label': label, style: 'max-width:100%;box-sizing:border-box' });
+    el.value = prediction[k];
+    el.addEventListener('change', () => {
+      prediction = { ...prediction, [k]: el.value };
+      refreshValidity();
+      if (finished && !running) void judgePrediction();
+      else { try { pageHypothesis(validate(state).config ?? {}); predictionError(undefined); } catch (e) { predictionError((e as Error).message); } }
+    });
+    return h('label', { style: 'display:inline-block;max-width:100%;margin:0 0.8rem 0.4rem 0' }, `${label} `, el);
+  };
+  const yaml = h('button', { type: 'button', id: 'h-yaml', class: 'link', text: 'save as hypothesis.yaml', title: 'the same hypothesis as a file for lmech test' });
+  yaml.addEventListener('click', () => {
+    try {
+      const hyp = pageHypothesis(validate(state).config ?? {});
+      if (hyp) saveBlob(new Blob([yamlStringify(hyp.h)], { type: 'text/yaml' }), 'hypothesis.yaml');
+    } catch (e) { predictionError((e as Error).message); }
+  });
+  const panel = h('section', { id: 'prediction', class: 'results' },
+    h('h2', { text: 'Your prediction' }),
+    h('p', { class: 'desc', text: 'An observable over this run’s series and options, as in lmech test (e.g. mean(sharpness[method == "GD" && step > 0.5 * steps].ratio) by lr), the value you predict (a number or an expression such as 2 / lr) and its tolerance (±0.05, 10 %, [0.9, 1.1]). Run registers it first; the verdict comes when the run ends.' }),
+    h('div', { class: 'sweep-row' },
+      input('observable', 'observable', 'mean(loss[step > 0.5 * steps].loss)', '48'),
+      input('prediction', 'prediction', 'e.g. 1 or 2 / lr', '12'),
+      input('tolerance', 'tolerance', '10% | ±0.05 | [0.9, 1.1]', '12')),
+    h('pre', { id: 'h-error', class: 'error', role: 'alert', hidden: true }),
+    h('div', { class: 'verdict-line' }, h('span', { class: 'label', text: 'your verdict' }), h('span', { id: 'h-verdict', class: 'badge idle', 'data-state': '—', text: '—' }),
+      h('span', { id: 'h-registration', class: 'run-status' }), yaml),
+    h('div', { id: 'h-results', class: 'table-wrap', hidden: true },
+      h('table', { id: 'h-checks' }, h('thead', {}, h('tr', {}, ...['check', 'predicted', 'measured', 'tolerance', 'verdict', 'notes'].map((t) => h('th', { text: t })))), h('tbody'))));
+  $('#status').after(panel);
+  refreshValidity();
 }
 
 init();

@@ -111,7 +111,7 @@ export function fieldKind(field: z.ZodType): 'number' | 'boolean' | 'array' | 's
     if (t === 'default' || t === 'optional' || t === 'nullable' || t === 'prefault') { f = def!.innerType as typeof f; continue; }
     if (t === 'number' || t === 'int') return 'number';
     if (t === 'boolean') return 'boolean';
-    if (t === 'array') return 'array';
+    if (t === 'array' || t === 'tuple') return 'array';
     return 'string';
   }
   return 'string';

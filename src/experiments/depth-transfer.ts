@@ -154,7 +154,7 @@ async function cell(c: DepthTransferConfig, key: Key, ctx: RunContext): Promise<
     const names = ['in.preact', ...Array.from({ length: key.depth }, (_, l) => `blocks.${l}.out`)];
     const r = coordCheck({
       model: net, params, batch: { x, y }, loss: (out, b) => softmaxCrossEntropy(out, b.y!),
-      optimizer: { kind: 'sgd', lr: 2 ** c.coordLog2Lr }, steps: 1, layers: names, signal: ctx.signal,
+      optimizer: { kind: 'sgd', lr: libm.pow(2, c.coordLog2Lr) }, steps: 1, layers: names, signal: ctx.signal,
     });
     if (r.status !== 'ok' || r.steps.length < 2) return { kind: 'coord', update: [], activation: [], status: r.status === 'ok' ? 'diverged' : r.status };
     const at = (n: string, t: number) => r.steps[t].layers[r.layers.indexOf(n)];
@@ -166,7 +166,7 @@ async function cell(c: DepthTransferConfig, key: Key, ctx: RunContext): Promise<
   const fullLoss = (ps: Tensor[]) => softmaxCrossEntropy(net.apply(ps, X), Y).item();
   const initialLoss = fullLoss(params);
   const r = train({
-    params, optimizer: sgd({ groups: groupsFromInfo(net.info) }), lr: 2 ** key.log2Lr, steps: c.steps,
+    params, optimizer: sgd({ groups: groupsFromInfo(net.info) }), lr: libm.pow(2, key.log2Lr), steps: c.steps,
     n: data.n, batchSize: c.batchSize, rng: seedRng(c, key.seed).split('batches'), signal: ctx.signal,
     loss: (ps, b) => {
       const idx = tensor(b!, [b!.length]);
@@ -175,7 +175,7 @@ async function cell(c: DepthTransferConfig, key: Key, ctx: RunContext): Promise<
   });
   const loss = r.status === 'completed' ? fullLoss(r.params) : Infinity;
   const status = r.status === 'completed' && Number.isFinite(loss) ? 'completed' : r.status === 'interrupted' ? 'interrupted' : 'diverged';
-  ctx.record('runs', { scaling: key.scaling, depth: key.depth, log2Lr: key.log2Lr, lr: 2 ** key.log2Lr, seed: key.seed, loss: Number.isFinite(loss) ? loss : 'diverged', initialLoss, status });
+  ctx.record('runs', { scaling: key.scaling, depth: key.depth, log2Lr: key.log2Lr, lr: libm.pow(2, key.log2Lr), seed: key.seed, loss: Number.isFinite(loss) ? loss : 'diverged', initialLoss, status });
   return { kind: 'train', loss: status === 'completed' ? loss : Infinity, initialLoss, status };
 }
 
@@ -241,7 +241,7 @@ function aggregate(c: DepthTransferConfig, results: (CellResult | null)[], ctx: 
       lrs.forEach((lr, i) => {
         const fin = losses.map((row) => row[i]).filter(Number.isFinite);
         const mean = fin.length === seeds.length ? fin.reduce((a, b) => a + b, 0) / fin.length : NaN;
-        if (Number.isFinite(mean)) ctx.record('sweep', { scaling, depth: L, log2Lr: lr, lr: 2 ** lr, loss: mean });
+        if (Number.isFinite(mean)) ctx.record('sweep', { scaling, depth: L, log2Lr: lr, lr: libm.pow(2, lr), loss: mean });
       });
       const o = sweepOptimum(lrs, losses, { seed: c.seed });
       ctx.record('optimum', { scaling, depth: L, log2LrStar: o.x, lo: o.lo, hi: o.hi, bracketed: o.bracketed ? 1 : 0, method: 'measured' });
@@ -270,7 +270,7 @@ function aggregate(c: DepthTransferConfig, results: (CellResult | null)[], ctx: 
       ? Math.sqrt(updateSlopes.reduce((a, v) => a + (v - updateSlope) ** 2, 0) / (updateSlopes.length - 1) / updateSlopes.length) : NaN;
     const update = cd.map((_, i) => {
       const v = perSeed.map((ys) => ys[i]).filter((u) => Number.isFinite(u) && u > 0);
-      return v.length ? 2 ** (v.reduce((a, u) => a + log2(u), 0) / v.length) : NaN;
+      return v.length ? libm.pow(2, v.reduce((a, u) => a + log2(u), 0) / v.length) : NaN;
     });
     cd.forEach((L, i) => { if (Number.isFinite(update[i])) ctx.record('coord', { scaling, depth: L, rmsUpdate: update[i], method: 'measured' }); });
     if (Number.isFinite(update[0])) for (const L of cd) ctx.record('coord', { scaling, depth: L, rmsUpdate: update[0] * libm.pow(L / cd[0], pred.update), method: 'theory' });

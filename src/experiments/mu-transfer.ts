@@ -308,7 +308,7 @@ async function cell(c: MuTransferConfig, key: MuTransferCell, ctx: RunContext): 
   }
   const run = train({
     ...(clipNorm !== undefined ? { clipNorm } : {}),
-    params, optimizer: sgd({ groups: groupsFromInfo(net.info) }), lr: 2 ** key.log2Lr, steps: c.steps, schedule: scheduleOf(c),
+    params, optimizer: sgd({ groups: groupsFromInfo(net.info) }), lr: libm.pow(2, key.log2Lr), steps: c.steps, schedule: scheduleOf(c),
     n: problem.n, batchSize: Math.min(c.batchSize, problem.n), rng: rep.split('batches'),
     loss: (ps, batch) => problem.loss(net, ps, batch),
     signal: ctx.signal, progress: (f) => ctx.progress(f),

@@ -7,6 +7,7 @@
  */
 import protobuf from 'protobufjs';
 import { ONNX_PROTO } from './onnx-schema.js';
+import * as libm from '../engine/libm.js';
 
 export class OnnxError extends Error {
   constructor(message: string) {
@@ -88,7 +89,7 @@ function halfToNumber(h: number): number {
   const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, f = h & 0x3ff;
   if (e === 0) return s * f * 2 ** -24;
   if (e === 31) return f ? NaN : s * Infinity;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
+  return s * (1 + f / 1024) * libm.pow(2, e - 15);
 }
 
 function bf16ToNumber(h: number): number {

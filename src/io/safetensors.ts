@@ -10,6 +10,7 @@
  * `encodeSafetensors` writes F64 or F32 (tests, exports).
  */
 import { readFileSync } from 'node:fs';
+import * as libm from '../engine/libm.js';
 
 export class SafetensorsError extends Error {
   constructor(message: string) {
@@ -36,7 +37,7 @@ function half(h: number): number {
   const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, f = h & 0x3ff;
   if (e === 0) return s * f * 2 ** -24;
   if (e === 31) return f ? NaN : s * Infinity;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
+  return s * (1 + f / 1024) * libm.pow(2, e - 15);
 }
 
 function read(dv: DataView, dtype: string, o: number, scratch: DataView): number {

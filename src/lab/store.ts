@@ -89,6 +89,16 @@ CREATE TABLE IF NOT EXISTS rows (
   hash TEXT NOT NULL REFERENCES cells(hash), series TEXT NOT NULL, seq INTEGER NOT NULL, row TEXT NOT NULL,
   PRIMARY KEY (hash, series, seq)
 );
+CREATE TABLE IF NOT EXISTS hypotheses (
+  hash TEXT PRIMARY KEY, name TEXT NOT NULL, registered_at TEXT NOT NULL, lab_version TEXT NOT NULL,
+  file TEXT, file_sha256 TEXT, spec TEXT NOT NULL, text TEXT
+);
+CREATE TABLE IF NOT EXISTS hypothesis_tests (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, hash TEXT NOT NULL REFERENCES hypotheses(hash), sweep TEXT,
+  status TEXT NOT NULL CHECK (status IN ('running','done','failed')), verdict TEXT, outcome TEXT, error TEXT,
+  started_at TEXT NOT NULL, finished_at TEXT
+);
+CREATE INDEX IF NOT EXISTS hypotheses_by_name ON hypotheses(name);
 CREATE INDEX IF NOT EXISTS cells_by_status ON cells(status);
 CREATE INDEX IF NOT EXISTS sweep_cells_by_hash ON sweep_cells(hash);
 `;
@@ -107,6 +117,29 @@ const toCell = (r: CellRowDb): StoredCell => ({
   record: parse(r.record), summary: parse(r.summary), error: r.error, host: r.host, worker: r.worker,
   attempts: r.attempts, seconds: r.seconds, startedAt: r.started_at, finishedAt: r.finished_at,
 });
+
+/** A hypothesis on record (lmech test): registered before any of its runs started. */
+export interface HypothesisRegistration {
+  hash: string;
+  name: string;
+  labVersion: string;
+  file?: string;
+  fileSha256?: string;
+  /** The validated hypothesis (canonical JSON). */
+  spec: string;
+  text?: string;
+}
+
+export interface StoredHypothesisTest {
+  id: number;
+  hash: string;
+  sweep: string | null;
+  status: 'running' | 'done' | 'failed';
+  verdict: string | null;
+  error: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+}
 
 export class Store {
   private constructor(readonly path: string, private readonly db: Database.Database) {}
@@ -220,6 +253,45 @@ export class Store {
   /** A cell's observable rows of one series, in recording order. */
   rows(hash: string, series: string): Row[] {
     return (this.db.prepare('SELECT row FROM rows WHERE hash = ? AND series = ? ORDER BY seq').all(hash, series) as { row: string }[]).map((r) => JSON.parse(r.row));
+  }
+
+  /**
+   * Put a hypothesis on record. A hash already known keeps its first registration (the
+   * prediction came then): returns its time, text and file hash, and whether this call created it.
+   */
+  registerHypothesis(r: HypothesisRegistration): { registeredAt: string; first: boolean; text: string | null; fileSha256: string | null } {
+    return this.db.transaction(() => {
+      const first = this.db.prepare('INSERT OR IGNORE INTO hypotheses (hash, name, registered_at, lab_version, file, file_sha256, spec, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(r.hash, r.name, now(), r.labVersion, r.file ?? null, r.fileSha256 ?? null, r.spec, r.text ?? null).changes > 0;
+      const row = this.db.prepare('SELECT registered_at, text, file_sha256 FROM hypotheses WHERE hash = ?').get(r.hash) as { registered_at: string; text: string | null; file_sha256: string | null };
+      return { registeredAt: row.registered_at, first, text: row.text, fileSha256: row.file_sha256 };
+    })();
+  }
+
+  /** A test of a registered hypothesis begins (before its runs start); returns its id. */
+  startHypothesisTest(hash: string, sweep: string | null): { id: number; startedAt: string } {
+    const startedAt = now();
+    const id = Number(this.db.prepare("INSERT INTO hypothesis_tests (hash, sweep, status, started_at) VALUES (?, ?, 'running', ?)").run(hash, sweep, startedAt).lastInsertRowid);
+    return { id, startedAt };
+  }
+
+  /** A test ends: its verdict and outcome are written once (a finished test is never edited). */
+  finishHypothesisTest(id: number, r: { status: 'done' | 'failed'; verdict?: string; outcome?: unknown; error?: string }): string {
+    const finishedAt = now();
+    this.db.prepare("UPDATE hypothesis_tests SET status = ?, verdict = ?, outcome = ?, error = ?, finished_at = ? WHERE id = ? AND status = 'running'")
+      .run(r.status, r.verdict ?? null, r.outcome === undefined ? null : JSON.stringify(r.outcome), r.error ?? null, finishedAt, id);
+    return finishedAt;
+  }
+
+  /** Every registered hypothesis of this name (each hash: one version), oldest first, with its tests. */
+  hypothesisHistory(name: string): { hash: string; registeredAt: string; tests: StoredHypothesisTest[] }[] {
+    const hs = this.db.prepare('SELECT hash, registered_at FROM hypotheses WHERE name = ? ORDER BY registered_at, hash').all(name) as { hash: string; registered_at: string }[];
+    const tests = this.db.prepare('SELECT id, hash, sweep, status, verdict, error, started_at, finished_at FROM hypothesis_tests WHERE hash = ? ORDER BY id');
+    return hs.map((h) => ({
+      hash: h.hash, registeredAt: h.registered_at,
+      tests: (tests.all(h.hash) as { id: number; hash: string; sweep: string | null; status: StoredHypothesisTest['status']; verdict: string | null; error: string | null; started_at: string; finished_at: string | null }[])
+        .map((t) => ({ id: t.id, hash: t.hash, sweep: t.sweep, status: t.status, verdict: t.verdict, error: t.error, startedAt: t.started_at, finishedAt: t.finished_at })),
+    }));
   }
 
   /** The series a cell recorded, with row counts. */

@@ -14,5 +14,6 @@ import { register as coordCheck } from './coord-check.js';
 import { register as fitScaling } from './fit-scaling.js';
 import { register as similarity } from './similarity.js';
 import { register as spectra } from './spectra.js';
+import { register as testHypothesis } from './test-hypothesis.js';
 
-export const commands: ((program: Command) => void)[] = [hessian, landscape, kernel, sweep, runs, worker, noiseScale, coordCheck, fitScaling, similarity, spectra];
+export const commands: ((program: Command) => void)[] = [hessian, landscape, kernel, sweep, runs, worker, noiseScale, coordCheck, fitScaling, similarity, spectra, testHypothesis];
