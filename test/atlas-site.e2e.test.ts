@@ -26,27 +26,11 @@ import { CLAIMS } from '../src/lab/claims.js';
 import { buildSite, testConfig, type SiteResult, type VerifyEntry } from '../src/reports/atlas-site.js';
 import { writeReport } from '../src/reports/write.js';
 import { brokenLinks } from './support/links.js';
+import { CHROMIUM, hasChromium, launchChromium, onCi, serve } from './support/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-const onCi = Boolean(process.env.CI);
 if (!hasChromium && !onCi) console.warn(`atlas-site.e2e: skipped — ${CHROMIUM} not found (install Debian's chromium to run the browser test)`);
 
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.wasm': 'application/wasm', '.json': 'application/json' };
 
-/** A plain static server (no special headers: any static host). */
-function serve(root: string): Promise<Server> {
-  const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    let file = normalize(join(root, path));
-    if (file !== root && !file.startsWith(root + sep)) { res.writeHead(403).end(); return; }
-    if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
-    if (!existsSync(file)) { res.writeHead(404).end('not found'); return; }
-    res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-store' });
-    res.end(readFileSync(file));
-  });
-  return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server)));
-}
 
 /** The cheap configurations whose records the site is built from (a second or two in all). */
 const RUNS: [string, string][] = [
@@ -79,13 +63,9 @@ describe.skipIf(!hasChromium && !onCi)('atlas site in headless Chromium', () => 
       records.push(record);
     }
     site = await buildSite(dir, entries, { lab: 'build', source: verify });
-    server = await serve(resolve(dir));
+    server = await serve(resolve(dir), { isolated: false });
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM, headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {

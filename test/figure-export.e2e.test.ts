@@ -18,10 +18,8 @@ import { Resvg } from '@resvg/resvg-js';
 import type { Experiment, ExperimentRecord, PlotSpec } from '../src/experiments/types.js';
 import { renderHtml } from '../src/reports/html.js';
 import { parseCsv, seriesCsv } from '../src/reports/figure-export.js';
+import { CHROMIUM, hasChromium, launchChromium, onCi, serve } from './support/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-const onCi = Boolean(process.env.CI);
 const repo = fileURLToPath(new URL('..', import.meta.url));
 
 type Row = Record<string, number | string>;
@@ -42,18 +40,6 @@ async function download(page: Page, selector: string): Promise<{ name: string; b
   return { name: d.suggestedFilename(), body: readFileSync(path!) };
 }
 
-function serve(root: string): Promise<Server> {
-  const types: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.wasm': 'application/wasm' };
-  const server = createServer((req, res) => {
-    let file = normalize(join(root, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)));
-    if (file !== root && !file.startsWith(root + sep)) { res.writeHead(403).end(); return; }
-    if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
-    if (!existsSync(file)) { res.writeHead(404).end('not found'); return; }
-    res.writeHead(200, { 'Content-Type': types[extname(file)] ?? 'application/octet-stream', 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' });
-    res.end(readFileSync(file));
-  });
-  return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server)));
-}
 
 describe.skipIf(!hasChromium && !onCi)('figure downloads in headless Chromium', () => {
   let browser: Browser | undefined;
@@ -63,11 +49,7 @@ describe.skipIf(!hasChromium && !onCi)('figure downloads in headless Chromium', 
   beforeAll(async () => {
     if (!hasChromium) throw new Error(`${CHROMIUM} is required on CI for the browser test (apt-get install chromium)`);
     work = mkdtempSync(join(tmpdir(), 'lmech-figdl-'));
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM, headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
@@ -111,7 +93,7 @@ describe.skipIf(!hasChromium && !onCi)('figure downloads in headless Chromium', 
     const out = join(work, 'web');
     const { build } = await import('vite');
     await build({ root: join(repo, 'web'), configFile: join(repo, 'web', 'vite.config.ts'), build: { outDir: out, emptyOutDir: true }, logLevel: 'silent' });
-    server = await serve(resolve(out));
+    server = await serve(resolve(out), { isolated: true });
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
     const page = await browser!.newPage({ acceptDownloads: true, viewport: { width: 1360, height: 1000 } });
     const errors: string[] = [];

@@ -182,7 +182,8 @@ function inspectFigures(): FigureReport[] {
         const rects = labels.map(box);
         labels.forEach((t, i) => {
           const text = t.textContent ?? '';
-          if (axis !== 'fx' && !NUMBER.test(text) && svg.querySelector(shapes('.lm-frame'))) rep.badTicks.push(text);
+          // a label that starts like a number must be one ("10m" is not); category labels ("mlp-16-s0") are text
+          if (axis !== 'fx' && /^[−-]?\d/.test(text) && !NUMBER.test(text) && svg.querySelector(shapes('.lm-frame'))) rep.badTicks.push(text);
           const r = rects[i];
           if (r.left < s.left - tol || r.right > s.right + tol || r.top < s.top - tol || r.bottom > s.bottom + tol) rep.clipped.push(`${axis}: ${text}`);
           for (let j = 0; j < i; j++) {

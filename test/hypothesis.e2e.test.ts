@@ -18,30 +18,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { compileHypothesis, hypothesisHash } from '../src/lab/hypothesis.js';
 import * as libm from '../src/engine/libm.js';
+import { CHROMIUM, hasChromium, launchChromium, onCi, serve } from './support/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-const onCi = Boolean(process.env.CI);
 if (!hasChromium && !onCi) console.warn(`hypothesis.e2e: skipped — ${CHROMIUM} not found`);
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.wasm': 'application/wasm', '.json': 'application/json' };
 
-function serve(root: string): Promise<Server> {
-  const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    let file = normalize(join(root, path));
-    if (file !== root && !file.startsWith(root + sep)) { res.writeHead(403).end(); return; }
-    if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
-    if (!existsSync(file)) { res.writeHead(404).end('not found'); return; }
-    res.writeHead(200, {
-      'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
-      'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cache-Control': 'no-store',
-    });
-    res.end(readFileSync(file));
-  });
-  return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server)));
-}
 
 // The top mode (λ₁ = 6) of a depth-2 DLN from aligned init s₀ = 0.01 is half learned at ln(6/s₀² − 1)/12.
 const OBSERVABLE = 'first(modes[method == "gd" && mode == 1 && u >= 0.5 * lambda].t)';
@@ -58,13 +40,9 @@ describe.skipIf(!hasChromium && !onCi)('the page’s prediction box in headless 
     outDir = mkdtempSync(join(tmpdir(), 'lmech-hyp-web-'));
     const { build } = await import('vite');
     await build({ root: join(repo, 'web'), configFile: join(repo, 'web', 'vite.config.ts'), build: { outDir, emptyOutDir: true }, logLevel: 'silent' });
-    server = await serve(resolve(outDir));
+    server = await serve(resolve(outDir), { isolated: true });
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM, headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {

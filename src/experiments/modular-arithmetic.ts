@@ -532,7 +532,8 @@ function plots(c: ModularArithmeticConfig): PlotSpec[] {
       rules: [{ y: c.model === 'mlp' ? randomIprBaseline(frequencyCount(c.p), 2) : randomIprBaseline(frequencyCount(c.p), c.width), label: 'uniform baseline' }] },
     { title: 'Weight norm ‖θ‖', caption: 'The 1/λ law assumes the norm decays through the delay (Omnigrok).', kind: 'lines', series: 'curves', x: 'step', y: 'norm', stroke: 'wd', strokeLabel: 'λ', group: 'seed', xType: 'log', yType: 'log' },
     { title: 'Final power spectrum over the token axis (seed 0)', caption: 'Share of the non-constant power at each frequency σ = 1…(p−1)/2.', kind: 'lines', series: 'spectrum', x: 'frequency', y: 'power', stroke: 'wd', strokeLabel: 'λ', facet: 'table' },
-    { title: 'Grokking delay t_grok − t_mem against weight decay', caption: 'Points: cells; dashed: Δt ∝ 1/λ (Omnigrok / Lyu et al.) through the seed means.', kind: 'scatter', series: 'delay', x: 'wd', xLabel: 'λ', y: 'delay', yLabel: 'Δt (steps)', stroke: 'kind', dashed: 'kind', xType: 'log', yType: 'log', slopes: [{ slope: -1, label: 'λ^{−1}', through: 'seed mean' }] },
+    // The delay-vs-λ law needs at least two weight decays (the quick configuration has one).
+    ...(new Set(c.weightDecays).size >= 2 ? [{ title: 'Grokking delay t_grok − t_mem against weight decay', caption: 'Points: cells; dashed: Δt ∝ 1/λ (Omnigrok / Lyu et al.) through the seed means.', kind: 'scatter', series: 'delay', x: 'wd', xLabel: 'λ', y: 'delay', yLabel: 'Δt (steps)', stroke: 'kind', dashed: 'kind', xType: 'log', yType: 'log', slopes: [{ slope: -1, label: 'λ^{−1}', through: 'seed mean' }] } as PlotSpec] : []),
   ];
 }
 

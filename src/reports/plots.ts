@@ -69,11 +69,15 @@ export function plotElement(spec: PlotSpec, rows: Row[], document: Document, wid
     throw new Error(`slopes: reference slopes need xType and yType 'log' (plot "${spec.title}")`);
   }
   const positive = (v: unknown) => typeof v === 'number' && v > 0 && Number.isFinite(v);
+  // A heatmap's axes are categories (numbers or labels such as "mlp-16-s0"); its value must be finite.
+  if (spec.kind === 'heatmap') {
+    const cells = rows.filter((r) => r[spec.x] !== undefined && r[spec.y] !== undefined && Number.isFinite(Number(r[spec.z!])));
+    return cells.length ? heatmap(spec, cells, document, width) : null;
+  }
   const data = rows.filter((r) =>
     Number.isFinite(Number(r[spec.x])) && Number.isFinite(Number(r[spec.y])) &&
     (spec.xType !== 'log' || positive(r[spec.x])) && (spec.yType !== 'log' || positive(r[spec.y])));
   if (!data.length) return null;
-  if (spec.kind === 'heatmap') return heatmap(spec, data, document, width);
 
   const colour = colourScale(spec, data);
   const parts: Element[] = [];
@@ -305,7 +309,12 @@ function panel(spec: PlotSpec, data: Row[], o: PanelOptions): Element {
   }
   for (const r of spec.rulesX ?? []) {
     marks.push(Plot.ruleX([r.x], { stroke: RULE_COLOUR, strokeDasharray: '4,3', className: 'lm-rule' }));
-    if (r.label) marks.push(Plot.text([{ x: r.x, label: r.label }], { x: 'x', text: 'label', frameAnchor: 'top', textAnchor: 'end', dx: -4, dy: 8, fill: RULE_COLOUR, className: 'lm-label' }));
+    if (!r.label) continue;
+    // Left of the line, unless that would run past the frame's left edge: then right of it.
+    const d = o.x.domain, innerW = o.width - (o.marginLeft ?? 40) - 20;
+    const f = o.x.type === 'log' ? libm.log(r.x / d[0]) / libm.log(d[1] / d[0]) : (r.x - d[0]) / (d[1] - d[0]);
+    const left = f * innerW - labelWidth(r.label) - 6 >= 2;
+    marks.push(Plot.text([{ x: r.x, label: r.label }], { x: 'x', text: 'label', frameAnchor: 'top', textAnchor: left ? 'end' : 'start', dx: left ? -4 : 4, dy: 8, fill: RULE_COLOUR, className: 'lm-label' }));
   }
   return Plot.plot({
     document: o.document, width: o.width, height: o.height, style: { fontSize: '11px' },
@@ -377,16 +386,25 @@ function freeFacets(spec: PlotSpec, data: Row[], colour: Colour, document: Docum
   return box;
 }
 
+/** Every k-th category of a band axis, so that labels of width ~w fit cells `cellWidth` wide (undefined: all). */
+function bandTicks(categories: unknown[], cellWidth: number): unknown[] | undefined {
+  const w = Math.max(0, ...categories.map((c) => labelWidth(numberTick(c as never))));
+  const every = Math.ceil((w + 10) / Math.max(1, cellWidth));
+  return every > 1 ? categories.filter((_, i) => i % every === 0) : undefined;
+}
+
 function heatmap(spec: PlotSpec, data: Row[], document: Document, width: number): Element {
   const x = spec.x, y = spec.y;
   // Values as text only where a cell is wide enough to hold "0.00" at 8 px.
   const cellWidth = panelWidth(width, spec.facet ? firstSeen(data, spec.facet).length : 1) / Math.max(1, firstSeen(data, x).length);
   const text = cellWidth >= 24 ? [Plot.text(data, { x, y, fx: spec.facet, text: (d: Row) => Number(d[spec.z!]).toFixed(2), fontSize: 8, fill: (d: Row) => (Number(d[spec.z!]) > 0.6 ? 'white' : 'black'), className: 'lm-label' })] : [];
+  const yLabels = [...new Set(data.map((d) => d[y]))].map((v) => labelWidth(numberTick(v as never)));
   const svg = Plot.plot({
     document, width, style: { fontSize: '11px' },
+    marginLeft: Math.max(40, Math.max(0, ...yLabels) + 14),
     padding: 0.05,
     color: { scheme: 'blues', domain: [0, 1], label: spec.z }, // no ramp legend: it needs a canvas, which the Node DOM lacks; cells carry their values as text
-    x: { label: spec.xLabel ?? spec.x, tickFormat: numberTick }, y: { label: spec.yLabel ?? spec.y, tickFormat: numberTick },
+    x: { label: spec.xLabel ?? spec.x, tickFormat: numberTick, ticks: bandTicks([...new Set(data.map((d) => d[x]))], (width - Math.max(40, Math.max(0, ...yLabels) + 14) - 20) / Math.max(1, firstSeen(data, x).length)) }, y: { label: spec.yLabel ?? spec.y, tickFormat: numberTick },
     fx: spec.facet ? { label: null } : undefined,
     marks: [
       Plot.frame({ className: 'lm-frame', stroke: '#ccc' }),
