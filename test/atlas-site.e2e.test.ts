@@ -10,11 +10,10 @@
  *
  * Without /usr/bin/chromium the suite is skipped locally and fails on CI.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { type Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
@@ -26,7 +25,7 @@ import { CLAIMS } from '../src/lab/claims.js';
 import { buildSite, testConfig, type SiteResult, type VerifyEntry } from '../src/reports/atlas-site.js';
 import { writeReport } from '../src/reports/write.js';
 import { brokenLinks } from './support/links.js';
-import { CHROMIUM, hasChromium, launchChromium, onCi, serve } from './support/browser.js';
+import { CHROMIUM, baseUrl, closeServer, hasChromium, launchChromium, onCi, requireChromium, serve } from './support/browser.js';
 
 if (!hasChromium && !onCi) console.warn(`atlas-site.e2e: skipped — ${CHROMIUM} not found (install Debian's chromium to run the browser test)`);
 
@@ -49,7 +48,7 @@ describe.skipIf(!hasChromium && !onCi)('atlas site in headless Chromium', () => 
   let base = '';
 
   beforeAll(async () => {
-    if (!hasChromium) throw new Error(`${CHROMIUM} is required on CI for the browser test (apt-get install chromium)`);
+    requireChromium();
     const verify = mkdtempSync(join(tmpdir(), 'lmech-atlas-verify-'));
     const dir = mkdtempSync(join(tmpdir(), 'lmech-atlas-site-'));
     tmp.push(verify, dir);
@@ -64,13 +63,13 @@ describe.skipIf(!hasChromium && !onCi)('atlas site in headless Chromium', () => 
     }
     site = await buildSite(dir, entries, { lab: 'build', source: verify });
     server = await serve(resolve(dir), { isolated: false });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    base = baseUrl(server);
     browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise<void>((ok) => (server ? server.close(() => ok()) : ok()));
+    await closeServer(server);
     for (const d of tmp) rmSync(d, { recursive: true, force: true });
   });
 

@@ -6,21 +6,19 @@
  *
  * Without /usr/bin/chromium the suite is skipped locally and fails on CI (as web.e2e.test.ts).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize, resolve, sep } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { Resvg } from '@resvg/resvg-js';
 import type { Experiment, ExperimentRecord, PlotSpec } from '../src/experiments/types.js';
 import { renderHtml } from '../src/reports/html.js';
 import { parseCsv, seriesCsv } from '../src/reports/figure-export.js';
-import { CHROMIUM, hasChromium, launchChromium, onCi, serve } from './support/browser.js';
+import { baseUrl, buildPage, closeServer, hasChromium, launchChromium, onCi, requireChromium, serve } from './support/browser.js';
 
-const repo = fileURLToPath(new URL('..', import.meta.url));
 
 type Row = Record<string, number | string>;
 const RATES = [0.5, 1, 2];
@@ -47,14 +45,14 @@ describe.skipIf(!hasChromium && !onCi)('figure downloads in headless Chromium', 
   let work = '';
 
   beforeAll(async () => {
-    if (!hasChromium) throw new Error(`${CHROMIUM} is required on CI for the browser test (apt-get install chromium)`);
+    requireChromium();
     work = mkdtempSync(join(tmpdir(), 'lmech-figdl-'));
     browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise<void>((ok) => (server ? server.close(() => ok()) : ok()));
+    await closeServer(server);
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
@@ -90,11 +88,9 @@ describe.skipIf(!hasChromium && !onCi)('figure downloads in headless Chromium', 
   }, 60_000);
 
   it('the live page saves the figure it drew as SVG and PNG, and its rows as CSV', async () => {
-    const out = join(work, 'web');
-    const { build } = await import('vite');
-    await build({ root: join(repo, 'web'), configFile: join(repo, 'web', 'vite.config.ts'), build: { outDir: out, emptyOutDir: true }, logLevel: 'silent' });
+    const out = await buildPage('', join(work, 'web'));
     server = await serve(resolve(out), { isolated: true });
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const base = baseUrl(server);
     const page = await browser!.newPage({ acceptDownloads: true, viewport: { width: 1360, height: 1000 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));

@@ -17,7 +17,6 @@
  *
  * Without /usr/bin/chromium the browser part is skipped locally and fails on CI.
  */
-import { existsSync } from 'node:fs';
 import { parseHTML } from 'linkedom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -30,10 +29,8 @@ import { fitDomain, formatSlope, formatTick, linearTicks, logTicks, tickFormatte
 import { RESIDUAL, residualRows, slopeLine } from '../src/reports/plot-residual.js';
 import { legendName, lineStyle, renderPlot } from '../src/reports/plots.js';
 import { figureSvg, figureWidth } from '../src/reports/figure-export.js';
+import { CHROMIUM, hasChromium, launchChromium, onCi, requireChromium } from './support/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-const onCi = Boolean(process.env.CI);
 if (!hasChromium && !onCi) console.warn(`figures.e2e: browser checks skipped — ${CHROMIUM} not found`);
 
 describe('tick labels, domains, residuals and slopes (no browser)', () => {
@@ -207,15 +204,9 @@ describe.skipIf(!hasChromium && !onCi)('every experiment\'s figures in headless 
   let page: Page | undefined;
 
   beforeAll(async () => {
-    if (!hasChromium) throw new Error(`${CHROMIUM} is required on CI for the browser test (apt-get install chromium)`);
+    requireChromium();
     await useBest();
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
   }, 60_000);
 

@@ -8,21 +8,18 @@
  *
  * Without /usr/bin/chromium the suite is skipped locally and fails on CI.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { rmSync } from 'node:fs';
+import { type Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { compileHypothesis, hypothesisHash } from '../src/lab/hypothesis.js';
 import * as libm from '../src/engine/libm.js';
-import { CHROMIUM, hasChromium, launchChromium, onCi, serve } from './support/browser.js';
+import { CHROMIUM, baseUrl, buildPage, closeServer, hasChromium, launchChromium, onCi, requireChromium, serve } from './support/browser.js';
 
 if (!hasChromium && !onCi) console.warn(`hypothesis.e2e: skipped — ${CHROMIUM} not found`);
 
-const repo = fileURLToPath(new URL('..', import.meta.url));
 
 
 // The top mode (λ₁ = 6) of a depth-2 DLN from aligned init s₀ = 0.01 is half learned at ln(6/s₀² − 1)/12.
@@ -36,18 +33,16 @@ describe.skipIf(!hasChromium && !onCi)('the page’s prediction box in headless 
   let base = '';
 
   beforeAll(async () => {
-    if (!hasChromium) throw new Error(`${CHROMIUM} is required on CI for the browser test (apt-get install chromium)`);
-    outDir = mkdtempSync(join(tmpdir(), 'lmech-hyp-web-'));
-    const { build } = await import('vite');
-    await build({ root: join(repo, 'web'), configFile: join(repo, 'web', 'vite.config.ts'), build: { outDir, emptyOutDir: true }, logLevel: 'silent' });
+    requireChromium();
+    outDir = await buildPage('lmech-hyp-web-');
     server = await serve(resolve(outDir), { isolated: true });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    base = baseUrl(server);
     browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise<void>((ok) => (server ? server.close(() => ok()) : ok()));
+    await closeServer(server);
     if (outDir) rmSync(outDir, { recursive: true, force: true });
   });
 

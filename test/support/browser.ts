@@ -64,9 +64,8 @@ export function closeServer(server: Server | undefined): Promise<void> {
   return new Promise<void>((ok) => (server ? server.close(() => ok()) : ok()));
 }
 
-/** The page (web/) built by Vite into a new temporary folder; returns the folder. */
-export async function buildPage(prefix = 'lmech-web-'): Promise<string> {
-  const outDir = mkdtempSync(join(tmpdir(), prefix));
+/** The page (web/) built by Vite into `outDir` (default: a new temporary folder); returns the folder. */
+export async function buildPage(prefix = 'lmech-web-', outDir = mkdtempSync(join(tmpdir(), prefix))): Promise<string> {
   const { build } = await import('vite');
   await build({ root: join(repo, 'web'), configFile: join(repo, 'web', 'vite.config.ts'), build: { outDir, emptyOutDir: true }, logLevel: 'silent' });
   return outDir;
