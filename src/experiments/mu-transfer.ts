@@ -92,6 +92,7 @@ import { cosine, groupsFromInfo, linearWarmup, sgd } from '../training/optim/ind
 import type { Check, Experiment, PlotSpec, RegimeCondition, RunContext } from './types.js';
 import { numericCheck, regimeCondition } from './verdict.js';
 import * as libm from '../engine/libm.js';
+import { linearFit } from '../observables/fit.js';
 
 const log2Range = (def: [number, number], what: string) =>
   z.tuple([z.number().min(-40).max(20), z.number().min(-40).max(20)]).default(def).describe(`${what}: [lowest, highest] log₂ η of the grid (η the base learning rate)`);
@@ -355,13 +356,8 @@ export interface MuTransferResult {
   lossFloor?: number;
 }
 
-function ols(xs: readonly number[], ys: readonly number[]): number {
-  const n = xs.length;
-  const mx = xs.reduce((a, b) => a + b, 0) / n, my = ys.reduce((a, b) => a + b, 0) / n;
-  let sxy = 0, sxx = 0;
-  for (let i = 0; i < n; i++) { sxy += (xs[i] - mx) * (ys[i] - my); sxx += (xs[i] - mx) ** 2; }
-  return sxy / sxx;
-}
+/** Least-squares slope (observables/fit.ts). */
+const ols = (xs: readonly number[], ys: readonly number[]): number => linearFit(xs, ys).slope;
 
 const BOOT = 1000;
 
